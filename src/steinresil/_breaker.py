@@ -1,0 +1,705 @@
+"""The circuit breaker.
+
+The decisions (may this call run? what does its outcome do to the state?) live in three
+methods that never sleep, await or do I/O: ``_admit``, ``_record`` and ``_release``. The
+call styles (``call``, ``call_async``, decorators, ``with``, ``async with``) are thin
+drivers around them, so sync and async cannot drift apart.
+
+A ``threading.Lock`` guards the state and is never held across the protected call, so it
+is safe from threads and from asyncio or trio tasks alike. The success path of a closed
+breaker in consecutive mode takes no lock at all: it only bumps a counter (atomic under
+the GIL) and, only when failures were pending, resets them under the lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import math
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
+
+from steinresil._clock import Clock, system_clock
+from steinresil._errors import CircuitOpenError
+from steinresil._events import emit, logger, normalize_listeners
+from steinresil._validation import (
+    Duration,
+    check_duration,
+    check_optional_duration,
+    check_positive_int,
+    check_rate,
+)
+from steinresil._window import CountWindow, OutcomeTracker, TimeWindow, Totals, Window
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from steinresil._registry import Registry
+
+__all__ = [
+    "CallRejected",
+    "CircuitBreaker",
+    "CircuitEvent",
+    "CircuitMetrics",
+    "CircuitState",
+    "CircuitStateChanged",
+    "ExceptionFilter",
+    "circuit_breaker",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+ExceptionFilter: TypeAlias = (
+    type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool]
+)
+"""Exception types (one or a tuple) or a predicate on the exception."""
+
+
+class CircuitState(enum.Enum):
+    """Where a breaker stands."""
+
+    CLOSED = "closed"
+    """Calls run; failures are counted."""
+    OPEN = "open"
+    """Calls are rejected until ``reset_timeout`` has passed."""
+    HALF_OPEN = "half_open"
+    """A limited number of trial calls run to see whether the dependency is back."""
+    FORCED_OPEN = "forced_open"
+    """Rejects every call until ``reset()`` or ``force_closed()``; never recovers alone."""
+    FORCED_CLOSED = "forced_closed"
+    """Lets every call run and counts outcomes, but never opens (the breaker is disabled)."""
+
+
+_CLOSED = CircuitState.CLOSED
+_OPEN = CircuitState.OPEN
+_HALF_OPEN = CircuitState.HALF_OPEN
+_FORCED_OPEN = CircuitState.FORCED_OPEN
+_FORCED_CLOSED = CircuitState.FORCED_CLOSED
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitStateChanged:
+    """The breaker moved from ``old_state`` to ``new_state`` at monotonic time ``at``."""
+
+    name: str
+    old_state: CircuitState
+    new_state: CircuitState
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallRejected:
+    """A call was refused without running."""
+
+    name: str
+    state: CircuitState
+    retry_after: float
+
+
+CircuitEvent: TypeAlias = CircuitStateChanged | CallRejected
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitMetrics:
+    """A consistent snapshot of one breaker. Call counts are totals since creation."""
+
+    name: str
+    state: CircuitState
+    successful_calls: int
+    failed_calls: int
+    ignored_calls: int
+    rejected_calls: int
+    slow_calls: int
+    consecutive_failures: int
+    window_calls: int | None
+    """Calls in the sliding window (``None`` in consecutive mode)."""
+    failure_rate: float | None
+    """Failed share of the window (``None`` in consecutive mode)."""
+    slow_call_rate: float | None
+    opened_at: float | None
+    """Monotonic time the circuit last opened, while it is open or half-open."""
+    retry_after: float
+    """Seconds until a trial call is let through (0 unless open)."""
+
+    @property
+    def calls(self) -> int:
+        """Every call that ran (rejected ones did not)."""
+        return self.successful_calls + self.failed_calls + self.ignored_calls
+
+
+# A permit says how a call was admitted: 0 for a normal call in a closed circuit, else the
+# generation number of the half-open period whose trial slot it holds. Generations make a
+# trial that finishes after the state moved on harmless.
+_NORMAL = 0
+
+
+def _exception_matcher(
+    owner: str, field: str, spec: object
+) -> Callable[[BaseException], bool] | None:
+    if spec is None:
+        return None
+    if isinstance(spec, type) and issubclass(spec, BaseException):
+        return lambda exc: isinstance(exc, spec)
+    if isinstance(spec, tuple):
+        if not all(isinstance(t, type) and issubclass(t, BaseException) for t in spec):
+            raise ValueError(f"{owner}: {field} must hold exception types, got {spec!r}")
+        types = spec
+        return lambda exc: isinstance(exc, types)
+    if callable(spec):
+        return cast("Callable[[BaseException], bool]", spec)
+    raise ValueError(
+        f"{owner}: {field} must be an exception type, a tuple of them or a predicate, got {spec!r}"
+    )
+
+
+class CircuitBreaker:
+    """Stops calling a dependency that keeps failing, and tries it again later.
+
+    Consecutive mode (the default): the circuit opens on the ``failure_threshold``-th
+    failure in a row. Rate mode (``failure_rate_threshold`` and/or a ``window``): it opens
+    when the failed (or slow) share of the window reaches the threshold, once the window
+    holds ``minimum_calls``. When open, calls fail fast with ``CircuitOpenError``; after
+    ``reset_timeout`` up to ``half_open_max_calls`` trial calls run at once, any failure
+    reopens, and ``success_threshold`` successes close the circuit.
+
+    Exceptions matching ``ignore`` count as neither success nor failure; of the rest,
+    those matching ``record`` (default: any ``Exception``) are failures and the others
+    count as successes (the dependency answered; the error is the caller's business).
+    Cancellation is never counted. ``record_result`` marks returned values as failures.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_consecutive_failures",
+        "_context_permits",
+        "_failed_calls",
+        "_generation",
+        "_half_open_in_flight",
+        "_half_open_successes",
+        "_ignore",
+        "_ignored_calls",
+        "_listeners",
+        "_lock",
+        "_now",
+        "_opened_at",
+        "_record_exc",
+        "_record_result",
+        "_rejected_calls",
+        "_simple",
+        "_slow_call_duration",
+        "_slow_calls",
+        "_state",
+        "_successful_calls",
+        "_tracker",
+        "clock",
+        "failure_rate_threshold",
+        "failure_threshold",
+        "half_open_max_calls",
+        "name",
+        "reset_timeout",
+        "slow_call_duration",
+        "slow_call_rate_threshold",
+        "success_threshold",
+        "window",
+    )
+
+    def __init__(
+        self,
+        name: str = "default",
+        failure_threshold: int = 5,
+        success_threshold: int = 2,
+        reset_timeout: Duration = 30.0,
+        *,
+        failure_rate_threshold: float | None = None,
+        window: Window | None = None,
+        slow_call_duration: Duration | None = None,
+        slow_call_rate_threshold: float | None = None,
+        half_open_max_calls: int = 1,
+        record: ExceptionFilter | None = None,
+        ignore: ExceptionFilter = (),
+        record_result: Callable[[Any], bool] | None = None,
+        clock: Clock | None = None,
+        listeners: Iterable[Callable[[CircuitEvent], object]] = (),
+        registry: Registry | None = None,
+    ) -> None:
+        owner = f"CircuitBreaker({name!r})"
+        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
+            raise ValueError(f"CircuitBreaker: name must be a non-empty string, got {name!r}")
+        self.name = name
+        self.failure_threshold = check_positive_int(owner, "failure_threshold", failure_threshold)
+        self.success_threshold = check_positive_int(owner, "success_threshold", success_threshold)
+        self.reset_timeout = check_duration(owner, "reset_timeout", reset_timeout, allow_zero=False)
+        self.half_open_max_calls = check_positive_int(
+            owner, "half_open_max_calls", half_open_max_calls
+        )
+        self.failure_rate_threshold = (
+            None
+            if failure_rate_threshold is None
+            else check_rate(owner, "failure_rate_threshold", failure_rate_threshold)
+        )
+        self.slow_call_duration = check_optional_duration(
+            owner, "slow_call_duration", slow_call_duration, allow_zero=False
+        )
+        self.slow_call_rate_threshold = (
+            None
+            if slow_call_rate_threshold is None
+            else check_rate(owner, "slow_call_rate_threshold", slow_call_rate_threshold)
+        )
+        if (self.slow_call_duration is None) != (self.slow_call_rate_threshold is None):
+            raise ValueError(
+                f"{owner}: slow_call_duration and slow_call_rate_threshold go together, got "
+                f"slow_call_duration={slow_call_duration!r}, "
+                f"slow_call_rate_threshold={slow_call_rate_threshold!r}"
+            )
+        if window is not None and not isinstance(window, CountWindow | TimeWindow):
+            raise ValueError(f"{owner}: window must be CountWindow or TimeWindow, got {window!r}")
+        rate_mode = (
+            window is not None
+            or self.failure_rate_threshold is not None
+            or self.slow_call_rate_threshold is not None
+        )
+        if rate_mode:
+            window = window if window is not None else CountWindow(100)
+            if self.failure_rate_threshold is None and self.slow_call_rate_threshold is None:
+                self.failure_rate_threshold = 0.5
+        self.window = window
+        self._tracker: OutcomeTracker | None = window.tracker() if window is not None else None
+        self._record_exc = _exception_matcher(owner, "record", record)
+        ignore_matcher = _exception_matcher(owner, "ignore", ignore)
+        self._ignore = None if ignore == () else ignore_matcher
+        if record_result is not None and not callable(record_result):
+            raise ValueError(f"{owner}: record_result must be a predicate, got {record_result!r}")
+        self._record_result = record_result
+        self._slow_call_duration = self.slow_call_duration
+        self.clock = clock if clock is not None else system_clock
+        self._now = self.clock.monotonic
+        self._listeners: tuple[Callable[[CircuitEvent], object], ...] = normalize_listeners(
+            owner, listeners
+        )
+        # The success path can skip the lock only when a success needs no bookkeeping
+        # beyond a counter: consecutive mode, no result predicate, no slow-call timing.
+        self._simple = self._tracker is None and record_result is None
+        self._lock = threading.Lock()
+        self._context_permits: ContextVar[tuple[tuple[int, float], ...]] = ContextVar(
+            f"steinresil.breaker.{name}", default=()
+        )
+        self._state = _CLOSED
+        self._closed = True
+        self._generation = 0
+        self._opened_at = 0.0
+        self._consecutive_failures = 0
+        self._half_open_in_flight = 0
+        self._half_open_successes = 0
+        self._successful_calls = 0
+        self._failed_calls = 0
+        self._ignored_calls = 0
+        self._rejected_calls = 0
+        self._slow_calls = 0
+        if registry is not None:
+            registry.add(self)
+
+    # ---- presets from the seed document ------------------------------------------------
+
+    @classmethod
+    def aggressive(cls, name: str = "default", **options: Any) -> CircuitBreaker:
+        """Opens fast and probes soon: 3 failures, 2 successes, 10 s."""
+        return cls(name, 3, 2, 10.0, **options)
+
+    @classmethod
+    def conservative(cls, name: str = "default", **options: Any) -> CircuitBreaker:
+        """Tolerates more and waits longer: 10 failures, 5 successes, 60 s."""
+        return cls(name, 10, 5, 60.0, **options)
+
+    # ---- the decisions ---------------------------------------------------------------
+
+    def _admit(self) -> int:
+        """Decide whether a call may run now; return its permit or raise CircuitOpenError."""
+        changed: CircuitStateChanged | None = None
+        with self._lock:
+            state = self._state
+            retry_after = 0.0
+            if state is _OPEN:
+                now = self._now()
+                retry_after = self._opened_at + self.reset_timeout - now
+                if retry_after <= 0:
+                    changed = self._move(_HALF_OPEN, "reset timeout elapsed", now)
+                    state, retry_after = _HALF_OPEN, 0.0
+            if state is _HALF_OPEN and self._half_open_in_flight < self.half_open_max_calls:
+                self._half_open_in_flight += 1
+                permit = self._generation
+            elif state is _CLOSED or state is _FORCED_CLOSED:  # closed while we waited
+                permit = _NORMAL
+            else:
+                permit = -1
+                self._rejected_calls += 1
+                if state is _FORCED_OPEN:
+                    retry_after = math.inf
+        if changed is not None:
+            self._announce(changed)
+        if permit < 0:
+            if self._listeners:
+                emit(self._listeners, CallRejected(self.name, state, retry_after))
+            raise CircuitOpenError(self.name, retry_after)
+        return permit
+
+    def _record(self, permit: int, *, failed: bool, started: float) -> None:
+        """Account for a call that ran and finished with a success or a failure."""
+        now = self._now()
+        slow = self._slow_call_duration is not None and now - started >= self._slow_call_duration
+        changed: CircuitStateChanged | None = None
+        with self._lock:
+            if failed:
+                self._failed_calls += 1
+            else:
+                self._successful_calls += 1
+            if slow:
+                self._slow_calls += 1
+            if permit:
+                changed = self._record_trial(permit, failed=failed or slow, now=now)
+            elif self._state is _CLOSED:
+                changed = self._record_closed(failed=failed, slow=slow, now=now)
+        if changed is not None:
+            self._announce(changed)
+
+    def _record_trial(self, permit: int, *, failed: bool, now: float) -> CircuitStateChanged | None:
+        if self._state is not _HALF_OPEN or permit != self._generation:
+            return None  # a trial from a half-open period that has already ended
+        self._half_open_in_flight -= 1
+        if failed:
+            return self._move(_OPEN, "trial call failed", now)
+        self._half_open_successes += 1
+        if self._half_open_successes >= self.success_threshold:
+            return self._move(_CLOSED, f"{self._half_open_successes} trial calls succeeded", now)
+        return None
+
+    def _record_closed(self, *, failed: bool, slow: bool, now: float) -> CircuitStateChanged | None:
+        tracker = self._tracker
+        if tracker is None:
+            if not failed:
+                self._consecutive_failures = 0
+                return None
+            self._consecutive_failures += 1
+            if self._consecutive_failures >= self.failure_threshold:
+                return self._move(_OPEN, f"{self._consecutive_failures} consecutive failures", now)
+            return None
+        self._consecutive_failures = self._consecutive_failures + 1 if failed else 0
+        totals = tracker.record(failed=failed, slow=slow, now=now)
+        reason = self._rate_exceeded(totals)
+        if reason is not None:
+            return self._move(_OPEN, reason, now)
+        return None
+
+    def _rate_exceeded(self, totals: Totals) -> str | None:
+        assert self._tracker is not None  # noqa: S101 - only called in rate mode
+        if totals.calls < self._tracker.minimum_calls:
+            return None
+        limit = self.failure_rate_threshold
+        if limit is not None and totals.failure_rate >= limit:
+            return (
+                f"failure rate {totals.failure_rate:.0%} >= {limit:.0%} over {totals.calls} calls"
+            )
+        limit = self.slow_call_rate_threshold
+        if limit is not None and totals.slow_call_rate >= limit:
+            rate = totals.slow_call_rate
+            return f"slow-call rate {rate:.0%} >= {limit:.0%} over {totals.calls} calls"
+        return None
+
+    def _release(self, permit: int) -> None:
+        """A call ended with an ignored exception or a cancellation: count nothing."""
+        with self._lock:
+            self._ignored_calls += 1
+            if permit and self._state is _HALF_OPEN and permit == self._generation:
+                self._half_open_in_flight -= 1
+
+    def _on_exception(self, permit: int, exc: BaseException, started: float) -> None:
+        """Sort an exception into ignored, failure or success, and account for it."""
+        if not isinstance(exc, Exception) or (self._ignore is not None and self._ignore(exc)):
+            self._release(permit)
+        elif self._record_exc is None or self._record_exc(exc):
+            self._record(permit, failed=True, started=started)
+        else:
+            self._record(permit, failed=False, started=started)
+
+    def _on_result(self, permit: int, result: object, started: float) -> None:
+        if self._simple and not permit:
+            self._successful_calls += 1
+            if self._consecutive_failures:
+                with self._lock:
+                    if self._state is _CLOSED:
+                        self._consecutive_failures = 0
+            return
+        failed = self._record_result is not None and bool(self._record_result(result))
+        self._record(permit, failed=failed, started=started)
+
+    def _move(self, new: CircuitState, reason: str, now: float) -> CircuitStateChanged:
+        """Change state with the lock held; the caller announces the event after releasing."""
+        old = self._state
+        self._state = new
+        self._closed = new is _CLOSED or new is _FORCED_CLOSED
+        self._generation += 1
+        self._consecutive_failures = 0
+        self._half_open_in_flight = 0
+        self._half_open_successes = 0
+        if new is _OPEN or new is _FORCED_OPEN:
+            self._opened_at = now
+        if self._tracker is not None:
+            self._tracker.clear()
+        return CircuitStateChanged(self.name, old, new, reason, now)
+
+    def _announce(self, event: CircuitStateChanged) -> None:
+        if event.new_state is _OPEN or event.new_state is _FORCED_OPEN:
+            logger.warning(
+                "circuit %r opened (%s); next trial in %.3g s",
+                self.name,
+                event.reason,
+                self.reset_timeout,
+            )
+        else:
+            logger.info(
+                "circuit %r %s -> %s (%s)",
+                self.name,
+                event.old_state.value,
+                event.new_state.value,
+                event.reason,
+            )
+        if self._listeners:
+            emit(self._listeners, event)
+
+    def _started(self) -> float:
+        return self._now() if self._slow_call_duration is not None else 0.0
+
+    # ---- drivers: plain calls ------------------------------------------------------------
+
+    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` through the breaker."""
+        permit = _NORMAL if self._closed else self._admit()
+        started = self._now() if self._slow_call_duration is not None else 0.0
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            self._on_exception(permit, exc, started)
+            raise
+        self._on_result(permit, result, started)
+        return result
+
+    async def call_async(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Await ``fn(*args, **kwargs)`` through the breaker."""
+        permit = _NORMAL if self._closed else self._admit()
+        started = self._now() if self._slow_call_duration is not None else 0.0
+        try:
+            result = await fn(*args, **kwargs)
+        except BaseException as exc:
+            self._on_exception(permit, exc, started)
+            raise
+        self._on_result(permit, result, started)
+        return result
+
+    # ---- drivers: decorators -------------------------------------------------------------
+
+    @overload
+    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
+    @overload
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
+    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+        """Decorate a function or coroutine function; its signature is kept."""
+        if not callable(fn):
+            raise TypeError(f"CircuitBreaker({self.name!r}) decorates callables, got {fn!r}")
+        if inspect.iscoroutinefunction(fn):
+            return self._wrap_async(fn)
+        return self._wrap_sync(fn)
+
+    def _wrap_sync(self, fn: Callable[P, T]) -> Callable[P, T]:
+        # The closure repeats ``call`` instead of calling it: one frame less per call is
+        # most of the overhead we are allowed.
+        admit, on_exception, on_result = self._admit, self._on_exception, self._on_result
+
+        @functools.wraps(fn)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            permit = _NORMAL if self._closed else admit()
+            started = self._now() if self._slow_call_duration is not None else 0.0
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                on_exception(permit, exc, started)
+                raise
+            on_result(permit, result, started)
+            return result
+
+        guarded.circuit_breaker = self  # type: ignore[attr-defined]
+        return guarded
+
+    def _wrap_async(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        admit, on_exception, on_result = self._admit, self._on_exception, self._on_result
+
+        @functools.wraps(fn)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            permit = _NORMAL if self._closed else admit()
+            started = self._now() if self._slow_call_duration is not None else 0.0
+            try:
+                result = await fn(*args, **kwargs)
+            except BaseException as exc:
+                on_exception(permit, exc, started)
+                raise
+            on_result(permit, result, started)
+            return result
+
+        guarded.circuit_breaker = self  # type: ignore[attr-defined]
+        return guarded
+
+    # ---- drivers: context managers -------------------------------------------------------
+    # ``with cb:`` has nowhere to keep per-call data but the context: each thread and each
+    # task has its own, so one breaker can guard blocks everywhere at once.
+
+    def __enter__(self) -> Self:
+        permit = _NORMAL if self._closed else self._admit()
+        self._context_permits.set((*self._context_permits.get(), (permit, self._started())))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack = self._context_permits.get()
+        self._context_permits.set(stack[:-1])
+        permit, started = stack[-1]
+        if exc is None:
+            self._on_result(permit, None, started)
+        else:
+            self._on_exception(permit, exc, started)
+
+    async def __aenter__(self) -> Self:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    # ---- state, metrics and manual control --------------------------------------------------
+
+    @property
+    def state(self) -> CircuitState:
+        """The current state; an open circuit whose timeout has passed reads HALF_OPEN."""
+        if self._state is _OPEN and self._now() >= self._opened_at + self.reset_timeout:
+            changed = None
+            with self._lock:
+                now = self._now()
+                if self._state is _OPEN and now >= self._opened_at + self.reset_timeout:
+                    changed = self._move(_HALF_OPEN, "reset timeout elapsed", now)
+            if changed is not None:
+                self._announce(changed)
+        return self._state
+
+    @property
+    def metrics(self) -> CircuitMetrics:
+        """A snapshot of counters and window rates."""
+        state = self.state
+        with self._lock:
+            now = self._now()
+            totals = self._tracker.totals(now) if self._tracker is not None else None
+            is_open = state in (_OPEN, _HALF_OPEN, _FORCED_OPEN)
+            retry_after = 0.0
+            if state is _OPEN:
+                retry_after = max(0.0, self._opened_at + self.reset_timeout - now)
+            elif state is _FORCED_OPEN:
+                retry_after = math.inf
+            return CircuitMetrics(
+                name=self.name,
+                state=self._state,
+                successful_calls=self._successful_calls,
+                failed_calls=self._failed_calls,
+                ignored_calls=self._ignored_calls,
+                rejected_calls=self._rejected_calls,
+                slow_calls=self._slow_calls,
+                consecutive_failures=self._consecutive_failures,
+                window_calls=None if totals is None else totals.calls,
+                failure_rate=None if totals is None else totals.failure_rate,
+                slow_call_rate=None if totals is None else totals.slow_call_rate,
+                opened_at=self._opened_at if is_open else None,
+                retry_after=retry_after,
+            )
+
+    def force_open(self) -> None:
+        """Reject every call until ``reset()`` or ``force_closed()``."""
+        self._set_state(_FORCED_OPEN, "forced open")
+
+    def force_closed(self) -> None:
+        """Let every call through and never open, until ``reset()`` (disables the breaker)."""
+        self._set_state(_FORCED_CLOSED, "forced closed")
+
+    def reset(self) -> None:
+        """Back to CLOSED with an empty window; call totals are kept (they are counters)."""
+        self._set_state(_CLOSED, "reset")
+
+    def _set_state(self, state: CircuitState, reason: str) -> None:
+        with self._lock:
+            changed = self._move(state, reason, self._now())
+        if changed.old_state is not changed.new_state:
+            self._announce(changed)
+
+    def add_listener(self, listener: Callable[[CircuitEvent], object]) -> None:
+        """Also tell ``listener`` about state changes and rejections from now on."""
+        self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def __repr__(self) -> str:
+        return f"<CircuitBreaker {self.name!r} {self._state.value}>"
+
+
+@overload
+def circuit_breaker(fn: Callable[P, T], /) -> Callable[P, T]: ...
+@overload
+def circuit_breaker(
+    *,
+    name: str | None = None,
+    failure_threshold: int = 5,
+    success_threshold: int = 2,
+    reset_timeout: Duration = 30.0,
+    **options: Any,
+) -> Callable[[Callable[P, T]], Callable[P, T]]: ...
+def circuit_breaker(
+    fn: Callable[P, T] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    failure_threshold: int = 5,
+    success_threshold: int = 2,
+    reset_timeout: Duration = 30.0,
+    **options: Any,
+) -> Callable[P, T] | Callable[[Callable[P, T]], Callable[P, T]]:
+    """Give a function its own breaker: ``@circuit_breaker`` or ``@circuit_breaker(...)``.
+
+    The breaker is named after the function unless ``name`` is given, and is reachable as
+    the wrapper's ``circuit_breaker`` attribute. Options are those of ``CircuitBreaker``.
+    """
+
+    def decorate(func: Callable[P, T]) -> Callable[P, T]:
+        breaker = CircuitBreaker(
+            name or str(getattr(func, "__qualname__", repr(func))),
+            failure_threshold,
+            success_threshold,
+            reset_timeout,
+            **options,
+        )
+        return cast("Callable[P, T]", breaker(func))
+
+    # Validate the options now, not at decoration time, so a typo fails where it is written.
+    if fn is None:
+        CircuitBreaker(
+            name or "validation", failure_threshold, success_threshold, reset_timeout, **options
+        )
+        return decorate
+    return decorate(fn)

@@ -1,0 +1,38 @@
+"""Delivering events to listeners: a listener that raises is logged, never felt by the call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+__all__ = ["Listener", "emit", "logger", "normalize_listeners"]
+
+logger = logging.getLogger("steinresil")
+logger.addHandler(logging.NullHandler())  # the application decides where logs go
+
+E_contra = TypeVar("E_contra", contravariant=True)
+E = TypeVar("E")
+
+Listener = Callable[[E], object]
+"""A callable that receives one event; its return value is ignored."""
+
+
+def normalize_listeners(
+    owner: str, listeners: Iterable[Callable[[E], object]]
+) -> tuple[Callable[[E], object], ...]:
+    """Freeze the listeners into a tuple, refusing anything that cannot be called."""
+    frozen = tuple(listeners)
+    for listener in frozen:
+        if not callable(listener):
+            raise ValueError(f"{owner}: listeners must be callables, got {listener!r}")
+    return frozen
+
+
+def emit(listeners: tuple[Callable[[E], object], ...], event: E) -> None:
+    """Give ``event`` to every listener, in order; failures are logged and skipped."""
+    for listener in listeners:
+        try:
+            listener(event)
+        except Exception:
+            logger.exception("steinresil listener %r raised while handling %r", listener, event)
