@@ -1,0 +1,61 @@
+"""Run the benchmarks and print a Markdown table of overheads and ratios.
+
+    python benchmarks/report.py [pytest args, e.g. -k breaker]
+
+Per call: the median round time divided by the calls in a round. Overhead: per call minus
+``plain`` in the same group. Ratio: steinresil's overhead over the fastest peer's (the
+issue targets are <= 0.5 for breakers, <= 0.2 / 0.1 for retries).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+
+def run(pytest_args: list[str]) -> dict[str, dict[str, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(Path(__file__).parent),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ]
+        cmd += ["--benchmark-only", f"--benchmark-json={out}", *pytest_args]
+        subprocess.run(cmd, check=True)
+        data = json.loads(out.read_text())
+    groups: dict[str, dict[str, float]] = defaultdict(dict)
+    for bench in data["benchmarks"]:
+        per_call = bench["stats"]["median"] / bench["extra_info"].get("calls_per_round", 1)
+        groups[bench["group"]][bench["param"]] = per_call * 1e9
+    return groups
+
+
+def table(groups: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "| group | library | ns per call | overhead ns | vs fastest peer |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for group, cases in sorted(groups.items()):
+        plain = cases.get("plain", 0.0)
+        peers = [
+            cost - plain for name, cost in cases.items() if name not in {"plain", "steinresil"}
+        ]
+        fastest = min(peers, default=float("nan"))
+        for name, cost in sorted(cases.items(), key=lambda item: item[1]):
+            overhead = cost - plain
+            ratio = f"{overhead / fastest:.2f}" if name != "plain" and fastest > 0 else ""
+            lines.append(f"| {group} | {name} | {cost:,.0f} | {overhead:,.0f} | {ratio} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(run(sys.argv[1:])))

@@ -1,0 +1,155 @@
+"""Circuit breaker overhead, side by side: steinresil, pybreaker, circuitbreaker,
+aiobreaker and purgatory, each through its own decorator (how users call it).
+
+Groups: closed success path (sync, async) and rejection by an open circuit (sync, async).
+Run: python -m pytest benchmarks/test_breaker_bench.py --benchmark-only
+Table: python benchmarks/report.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import aiobreaker
+import circuitbreaker
+import purgatory
+import pybreaker
+import pytest
+
+import steinresil as sr
+from conftest import ASYNC_BATCH, batch_awaiting, swallowing
+
+THRESHOLD = 5
+
+
+class Down(Exception):
+    pass
+
+
+def work() -> int:
+    return 1
+
+
+async def awork() -> int:
+    return 1
+
+
+def broken() -> int:
+    raise Down
+
+
+async def abroken() -> int:
+    raise Down
+
+
+# Each maker takes a function and returns (guarded function, the library's open-circuit error).
+def _steinresil(fn: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    return sr.CircuitBreaker("bench", failure_threshold=THRESHOLD, reset_timeout=3600)(
+        fn
+    ), sr.CircuitOpenError
+
+
+def _pybreaker(fn: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    return pybreaker.CircuitBreaker(fail_max=THRESHOLD, reset_timeout=3600)(
+        fn
+    ), pybreaker.CircuitBreakerError
+
+
+def _circuitbreaker(fn: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    cb = circuitbreaker.CircuitBreaker(failure_threshold=THRESHOLD, recovery_timeout=3600)
+    return cb(fn), circuitbreaker.CircuitBreakerError
+
+
+def _aiobreaker(fn: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    cb = aiobreaker.CircuitBreaker(fail_max=THRESHOLD, timeout_duration=timedelta(hours=1))
+    return cb(fn), aiobreaker.CircuitBreakerError
+
+
+def _purgatory(fn: Callable[..., Any]) -> tuple[Callable[..., Any], Any]:
+    is_async = asyncio.iscoroutinefunction(fn)
+    factory = (
+        purgatory.AsyncCircuitBreakerFactory if is_async else purgatory.SyncCircuitBreakerFactory
+    )
+    return factory(default_threshold=THRESHOLD, default_ttl=3600)("bench")(
+        fn
+    ), purgatory.domain.model.OpenedState
+
+
+SYNC = {
+    "steinresil": _steinresil,
+    "pybreaker": _pybreaker,
+    "circuitbreaker": _circuitbreaker,
+    "aiobreaker": _aiobreaker,
+    "purgatory": _purgatory,
+}
+# pybreaker's async support needs tornado; the other four guard coroutines natively.
+ASYNC = {name: make for name, make in SYNC.items() if name != "pybreaker"}
+
+
+def _open(
+    make: Callable[..., Any], fn: Callable[..., Any], loop: asyncio.AbstractEventLoop | None
+) -> tuple[Any, Any]:
+    guarded, error = make(fn)
+    for _ in range(THRESHOLD):
+        try:
+            if loop is None:
+                guarded()
+            else:
+                loop.run_until_complete(guarded())
+        except (Down, error):
+            pass
+    return guarded, error
+
+
+@pytest.mark.benchmark(group="breaker-closed-sync")
+@pytest.mark.parametrize("library", ["plain", *SYNC])
+def test_closed_sync(benchmark: Any, library: str) -> None:
+    guarded = work if library == "plain" else SYNC[library](work)[0]
+    benchmark.extra_info["calls_per_round"] = 1
+    assert benchmark(guarded) == 1
+
+
+@pytest.mark.benchmark(group="breaker-closed-async")
+@pytest.mark.parametrize("library", ["plain", *ASYNC])
+def test_closed_async(benchmark: Any, library: str, loop: asyncio.AbstractEventLoop) -> None:
+    guarded: Callable[[], Awaitable[int]] = (
+        awork if library == "plain" else ASYNC[library](awork)[0]
+    )
+    benchmark.extra_info["calls_per_round"] = ASYNC_BATCH
+    benchmark(batch_awaiting(guarded, loop))
+
+
+@pytest.mark.benchmark(group="breaker-open-sync")
+@pytest.mark.parametrize("library", ["plain", *SYNC])
+def test_open_sync(benchmark: Any, library: str) -> None:
+    benchmark.extra_info["calls_per_round"] = 1
+    if library == "plain":
+        benchmark(work)
+        return
+    guarded, error = _open(SYNC[library], broken, None)
+    calls: list[int] = []
+    benchmark(swallowing(lambda: guarded() or calls.append(1), error))
+    assert calls == []  # every call was rejected
+
+
+@pytest.mark.benchmark(group="breaker-open-async")
+@pytest.mark.parametrize("library", ["plain", *ASYNC])
+def test_open_async(benchmark: Any, library: str, loop: asyncio.AbstractEventLoop) -> None:
+    benchmark.extra_info["calls_per_round"] = ASYNC_BATCH
+    if library == "plain":
+        benchmark(batch_awaiting(awork, loop))
+        return
+    guarded, error = _open(ASYNC[library], abroken, loop)
+
+    async def rejected() -> None:
+        try:
+            await guarded()
+        except error:
+            pass
+        except Down:  # pragma: no cover - would mean the circuit is not open
+            pytest.fail(f"{library}: circuit not open")
+
+    benchmark(batch_awaiting(rejected, loop))
