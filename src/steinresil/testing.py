@@ -3,17 +3,25 @@
 - ``FakeClock``: monotonic time that only moves when you ``advance`` it; sync and async
   sleeps advance it instantly and are recorded in ``sleeps``.
 - ``set_state``: put a circuit breaker into any state, as if it had got there itself.
+- ``set_testing``: global test mode - retry policies never wait, and optionally make
+  fewer attempts; also a context manager that restores the previous mode. ``is_testing``
+  tells whether it is on.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
+from steinresil import _testmode
 from steinresil._breaker import CircuitBreaker, CircuitState
 from steinresil._concurrency import async_sleep
-from steinresil._validation import Duration, check_duration
+from steinresil._validation import Duration, check_duration, check_positive_int
 
-__all__ = ["FakeClock", "set_state"]
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = ["FakeClock", "is_testing", "set_state", "set_testing"]
 
 
 class FakeClock:
@@ -65,3 +73,52 @@ def set_state(breaker: CircuitBreaker, state: CircuitState) -> None:
     if not isinstance(state, CircuitState):
         raise ValueError(f"set_state: state must be a CircuitState, got {state!r}")
     breaker._set_state(state, "set by steinresil.testing")
+
+
+class _RestoreTesting:
+    """Returned by ``set_testing``: leaving the ``with`` block restores the previous mode."""
+
+    __slots__ = ("_previous",)
+
+    def __init__(self, previous: _testmode.TestMode | None) -> None:
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _testmode.switch(self._previous)
+
+
+def set_testing(
+    testing: bool, *, attempts: int | None = None, cap: bool = False
+) -> _RestoreTesting:
+    """Switch the global test mode on (``True``) or off (``False``).
+
+    In test mode retry policies never wait: every delay is zero, whatever the backoff or
+    ``Retry-After`` says, and the decisions are otherwise unchanged. ``attempts`` replaces
+    each policy's ``1 + max_retries`` (``attempts=1``: no retries at all), or with
+    ``cap=True`` only lowers it. The mode is global, so threads and tasks see it too.
+
+    Call it plainly (in a fixture, say) or as a context manager that restores the
+    previous mode on the way out::
+
+        with set_testing(True, attempts=2):
+            ...
+    """
+    if attempts is not None:
+        check_positive_int("set_testing", "attempts", attempts)
+    if cap and attempts is None:
+        raise ValueError("set_testing: cap=True needs attempts, got attempts=None")
+    mode = _testmode.TestMode(attempts, cap=cap) if testing else None
+    return _RestoreTesting(_testmode.switch(mode))
+
+
+def is_testing() -> bool:
+    """Whether the global test mode is on."""
+    return _testmode.current() is not None
