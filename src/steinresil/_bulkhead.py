@@ -1,0 +1,406 @@
+"""The bulkhead: at most ``max_concurrent`` calls at once, an optional bounded queue.
+
+The slot accounting is one piece of plain code (``_enter``, ``_release``, ``_give_up``): a
+lock-guarded counter and a FIFO of waiters. Threads, asyncio tasks and trio tasks differ
+only in how a waiter sleeps and is woken, so each kind of waiter is a small object with
+``wake()``; the waiter a loop needs is made only when a call actually has to queue.
+
+A freed slot is handed straight to the first waiter (it never goes back to the pool
+first), so no newcomer can barge in ahead of the queue and ``max_concurrent`` holds
+exactly, however many threads and tasks contend. The lock guards the counters only; it
+is never held across a protected call or a wait.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, overload
+
+from steinresil._concurrency import current_async_library
+from steinresil._errors import BulkheadFullError
+from steinresil._events import emit, normalize_listeners
+from steinresil._strategy import decorate
+from steinresil._validation import Duration, check_optional_duration, check_positive_int
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+    from types import TracebackType
+
+    from steinresil._registry import Registry
+
+__all__ = ["Bulkhead", "BulkheadMetrics", "BulkheadRejected"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class BulkheadRejected:
+    """A call was refused: every slot and queue place was taken, or its queue wait ran out."""
+
+    name: str
+    max_concurrent: int
+    max_queue: int
+    timed_out: bool
+    """True when the call waited ``queue_timeout`` in the queue without getting a slot."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulkheadMetrics:
+    """A consistent snapshot of one bulkhead."""
+
+    name: str
+    max_concurrent: int
+    max_queue: int
+    in_use: int
+    """Calls running now."""
+    queued: int
+    """Calls waiting for a slot now."""
+    admitted: int
+    """Calls that got a slot and ran (or are running) since creation."""
+    rejected: int
+    """Calls refused since creation (full, or timed out in the queue)."""
+
+    @property
+    def available(self) -> int:
+        """Slots free right now."""
+        return self.max_concurrent - self.in_use
+
+
+# ---- waiters: how a queued call sleeps and is woken -------------------------------------
+
+
+class _Waiter(Protocol):
+    granted: bool
+    """Set under the bulkhead's lock when a slot is handed to this waiter."""
+
+    def wake(self) -> bool:
+        """Tell the waiter it holds a slot; False if it can no longer be told."""
+        ...
+
+
+class _ThreadWaiter:
+    __slots__ = ("_blocked", "granted")
+
+    def __init__(self) -> None:
+        self.granted = False
+        self._blocked = threading.Lock()
+        self._blocked.acquire()
+
+    def wake(self) -> bool:
+        self._blocked.release()
+        return True
+
+    def wait(self, max_wait: float | None) -> bool:
+        if max_wait is None:
+            return self._blocked.acquire()
+        return self._blocked.acquire(timeout=min(max_wait, threading.TIMEOUT_MAX))
+
+
+def _resolve(future: Any) -> None:
+    if not future.done():  # it was cancelled along with its task
+        future.set_result(None)
+
+
+class _AsyncioWaiter:
+    __slots__ = ("_future", "_loop", "_thread", "granted")
+
+    def __init__(self) -> None:
+        import asyncio  # noqa: PLC0415 - loop-neutral: imported only when queueing on asyncio
+
+        self.granted = False
+        self._loop = asyncio.get_running_loop()
+        self._future = self._loop.create_future()
+        self._thread = threading.get_ident()
+
+    def wake(self) -> bool:
+        try:
+            if threading.get_ident() == self._thread:
+                _resolve(self._future)
+            else:
+                self._loop.call_soon_threadsafe(_resolve, self._future)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            return False
+        return True
+
+    async def wait(self, max_wait: float | None) -> bool:
+        import asyncio  # noqa: PLC0415
+
+        if max_wait is None:
+            await self._future
+            return True
+        try:
+            async with asyncio.timeout(max_wait):
+                await self._future
+        except TimeoutError:
+            return False
+        return True
+
+
+class _TrioWaiter:
+    __slots__ = ("_event", "_thread", "_token", "granted")
+
+    def __init__(self) -> None:
+        import trio  # noqa: PLC0415 - loop-neutral: imported only when queueing under trio
+
+        self.granted = False
+        self._event = trio.Event()
+        self._token = trio.lowlevel.current_trio_token()
+        self._thread = threading.get_ident()
+
+    def wake(self) -> bool:
+        try:
+            if threading.get_ident() == self._thread:
+                self._event.set()
+            else:
+                self._token.run_sync_soon(self._event.set)
+        except RuntimeError:  # trio.RunFinishedError: the run is over
+            return False
+        return True
+
+    async def wait(self, max_wait: float | None) -> bool:
+        import trio  # noqa: PLC0415
+
+        if max_wait is None:
+            await self._event.wait()
+            return True
+        with trio.move_on_after(max_wait):
+            await self._event.wait()
+            return True
+        return False
+
+
+def _async_waiter() -> _AsyncioWaiter | _TrioWaiter:
+    return _TrioWaiter() if current_async_library() == "trio" else _AsyncioWaiter()
+
+
+W = TypeVar("W", bound=_Waiter)
+
+
+class Bulkhead:
+    """Lets at most ``max_concurrent`` calls run at once; the rest wait or are refused.
+
+    With ``max_queue=0`` (the default) a call that finds every slot taken fails at once
+    with ``BulkheadFullError``. With ``max_queue=n`` up to ``n`` calls wait, first come
+    first served, for at most ``queue_timeout`` seconds (``None``: as long as it takes);
+    one that arrives when the queue is full, or whose wait runs out, is refused.
+
+    One bulkhead can be shared by threads, asyncio tasks and trio tasks at once. The
+    queue wait is measured by the event loop (async) or the OS (threads).
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_admitted",
+        "_in_use",
+        "_listeners",
+        "_lock",
+        "_rejected",
+        "_waiters",
+        "max_concurrent",
+        "max_queue",
+        "name",
+        "queue_timeout",
+    )
+
+    def __init__(
+        self,
+        max_concurrent: int,
+        max_queue: int = 0,
+        queue_timeout: Duration | None = None,
+        *,
+        name: str = "default",
+        listeners: Iterable[Callable[[BulkheadRejected], object]] = (),
+        registry: Registry | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
+            raise ValueError(f"Bulkhead: name must be a non-empty string, got {name!r}")
+        owner = f"Bulkhead({name!r})"
+        self.name = name
+        self.max_concurrent = check_positive_int(owner, "max_concurrent", max_concurrent)
+        self.max_queue = check_positive_int(owner, "max_queue", max_queue, minimum=0)
+        self.queue_timeout = check_optional_duration(
+            owner, "queue_timeout", queue_timeout, allow_zero=False
+        )
+        if self.queue_timeout is not None and self.max_queue == 0:
+            raise ValueError(
+                f"{owner}: queue_timeout needs max_queue > 0 (nothing ever waits without a "
+                f"queue), got queue_timeout={queue_timeout!r}"
+            )
+        self._listeners = normalize_listeners(owner, listeners)
+        self._lock = threading.Lock()
+        self._in_use = 0
+        self._admitted = 0
+        self._rejected = 0
+        self._waiters: deque[_Waiter] = deque()
+        if registry is not None:
+            registry.add(self)
+
+    # ---- the decisions -------------------------------------------------------------------
+
+    def _enter(self, new_waiter: Callable[[], W]) -> W | None:
+        """Take a slot (None) or a place in the queue (a waiter), else raise."""
+        with self._lock:
+            # Waiters exist only while every slot is taken: a freed slot goes to them first.
+            if self._in_use < self.max_concurrent:
+                self._in_use += 1
+                self._admitted += 1
+                return None
+            if len(self._waiters) < self.max_queue:
+                waiter = new_waiter()
+                self._waiters.append(waiter)
+                return waiter
+            self._rejected += 1
+        raise self._rejection(timed_out=False)
+
+    def _release(self) -> None:
+        """Give the slot to the first waiter that can still take it, else free it."""
+        with self._lock:
+            waiters = self._waiters
+            while waiters:
+                waiter = waiters.popleft()
+                waiter.granted = True
+                # Waking only schedules the waiter, so it is safe under the lock and keeps
+                # the hand-over atomic.
+                if waiter.wake():
+                    return
+            self._in_use -= 1
+
+    def _give_up(self, waiter: _Waiter, *, timed_out: bool) -> bool:
+        """A waiter stops waiting; True if a slot reached it first (it now holds one)."""
+        with self._lock:
+            if waiter.granted:
+                return True
+            self._waiters.remove(waiter)
+            if timed_out:
+                self._rejected += 1
+        return False
+
+    def _admitted_from_queue(self) -> None:
+        # Counted when the waiter goes on to run, not when the slot is handed over: one
+        # cancelled in between never ran, and the total must never be taken back.
+        with self._lock:
+            self._admitted += 1
+
+    def _abandon(self, waiter: _Waiter) -> None:
+        """A waiter was cancelled: leave the queue, or pass on a slot it was just given."""
+        if self._give_up(waiter, timed_out=False):
+            self._release()
+
+    def _rejection(self, *, timed_out: bool) -> BulkheadFullError:
+        if self._listeners:
+            event = BulkheadRejected(self.name, self.max_concurrent, self.max_queue, timed_out)
+            emit(self._listeners, event)
+        return BulkheadFullError(self.name, self.max_concurrent)
+
+    # ---- drivers: taking a slot ------------------------------------------------------------
+
+    def _acquire(self) -> None:
+        waiter = self._enter(_ThreadWaiter)
+        if waiter is None:
+            return
+        try:
+            woken = waiter.wait(self.queue_timeout)
+        except BaseException:  # KeyboardInterrupt while queued
+            self._abandon(waiter)
+            raise
+        if not woken and not self._give_up(waiter, timed_out=True):
+            raise self._rejection(timed_out=True)
+        self._admitted_from_queue()
+
+    async def _acquire_async(self) -> None:
+        waiter = self._enter(_async_waiter)
+        if waiter is None:
+            return
+        try:
+            woken = await waiter.wait(self.queue_timeout)
+        except BaseException:  # cancelled while queued
+            self._abandon(waiter)
+            raise
+        if not woken and not self._give_up(waiter, timed_out=True):
+            raise self._rejection(timed_out=True)
+        self._admitted_from_queue()
+
+    # ---- drivers: calls, decorators, blocks ------------------------------------------------
+
+    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` in a slot, waiting in the queue if allowed."""
+        self._acquire()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._release()
+
+    async def call_async(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Await ``fn(*args, **kwargs)`` in a slot, waiting in the queue if allowed."""
+        await self._acquire_async()
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            self._release()
+
+    @overload
+    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
+    @overload
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
+    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+        """Decorate a function or coroutine function; its signature is kept."""
+        return decorate(self, fn, "bulkhead")
+
+    def __enter__(self) -> Self:
+        self._acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._release()
+
+    async def __aenter__(self) -> Self:
+        await self._acquire_async()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._release()
+
+    # ---- metrics and listeners -------------------------------------------------------------
+
+    @property
+    def metrics(self) -> BulkheadMetrics:
+        """A consistent snapshot of slots, queue and totals."""
+        with self._lock:
+            return BulkheadMetrics(
+                name=self.name,
+                max_concurrent=self.max_concurrent,
+                max_queue=self.max_queue,
+                in_use=self._in_use,
+                queued=len(self._waiters),
+                admitted=self._admitted,
+                rejected=self._rejected,
+            )
+
+    def add_listener(self, listener: Callable[[BulkheadRejected], object]) -> None:
+        """Also tell ``listener`` about refused calls from now on."""
+        self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def __repr__(self) -> str:
+        options = ""
+        if self.max_queue:
+            options += f", max_queue={self.max_queue}"
+        if self.queue_timeout is not None:
+            options += f", queue_timeout={self.queue_timeout!r}"
+        if self.name != "default":
+            options += f", name={self.name!r}"
+        return f"Bulkhead({self.max_concurrent}{options})"

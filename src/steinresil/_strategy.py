@@ -1,0 +1,69 @@
+"""The protocol every primitive meets, and the decorator they share.
+
+``Strategy`` is what ``Pipeline`` composes: ``call(fn, /, *args, **kwargs)`` and
+``await call_async(fn, /, *args, **kwargs)``. It lives apart from ``_pipeline`` so the
+primitives can use ``decorate`` without importing the pipeline (which imports them).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+__all__ = ["Strategy", "decorate"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """Anything that can run a call on the caller's behalf, sync and async.
+
+    ``CircuitBreaker``, ``RetryPolicy``, ``Timeout``, ``Bulkhead``, ``RateLimiter`` and
+    ``Pipeline`` itself meet it; so can your own classes, and then they compose too.
+    """
+
+    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` under this strategy and return its result."""
+        ...
+
+    async def call_async(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Await ``fn(*args, **kwargs)`` under this strategy and return its result."""
+        ...
+
+
+def decorate(strategy: Strategy, fn: Callable[P, Any], attribute: str) -> Callable[P, Any]:
+    """Wrap a function or coroutine function so each call runs through ``strategy``.
+
+    The wrapper keeps ``fn``'s name, docstring and signature (``functools.wraps``) and
+    carries the strategy as ``attribute``, so tests and tools can reach it.
+    """
+    if not callable(fn):
+        raise TypeError(f"{strategy!r} decorates callables, got {fn!r}")
+    wrapper: Callable[P, Any]
+    if inspect.iscoroutinefunction(fn):
+        call_async = strategy.call_async
+        afn = cast("Callable[P, Awaitable[Any]]", fn)
+
+        @functools.wraps(fn)
+        async def guarded_async(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return await call_async(afn, *args, **kwargs)
+
+        wrapper = guarded_async
+    else:
+        call = strategy.call
+
+        @functools.wraps(fn)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return call(fn, *args, **kwargs)
+
+        wrapper = guarded
+    setattr(wrapper, attribute, strategy)
+    return wrapper

@@ -1,0 +1,325 @@
+"""Time limits for calls.
+
+Async calls are cancelled when their time is up, through the running loop's own cancel
+machinery (``asyncio.timeout``, a trio cancel scope), and the caller gets
+``TimeoutExceededError``. A cancellation that comes from outside stays a cancellation.
+
+A sync call cannot be cancelled: Python has no safe way to stop a running thread. So a
+sync call runs in a worker thread and the caller stops waiting for it when the time is
+up; the call itself goes on until it returns, and its result is dropped. The workers are
+daemon threads, kept in a small pool that grows when calls hang and shrinks when idle, so
+a hung call never blocks the interpreter from exiting.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import queue
+import threading
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar, overload
+
+from steinresil._concurrency import current_async_library
+from steinresil._errors import TimeoutExceededError
+from steinresil._events import emit, logger, normalize_listeners
+from steinresil._strategy import decorate
+from steinresil._validation import Duration, check_duration
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+    from types import TracebackType
+
+    from steinresil._registry import Registry
+
+__all__ = ["Timeout", "TimeoutExpired", "TimeoutMetrics"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_WORKER_IDLE_SECONDS = 30.0
+"""How long an idle worker thread waits for another sync call before it exits."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeoutExpired:
+    """A call under ``name`` ran out of its ``seconds`` and was abandoned or cancelled."""
+
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimeoutMetrics:
+    """A snapshot of one ``Timeout``."""
+
+    name: str
+    seconds: float
+    timed_out: int
+    """Calls that ran out of time since creation."""
+
+
+# ---- the worker pool for sync calls ---------------------------------------------------
+
+
+class _Job(Generic[T]):
+    """One sync call handed to a worker; ``finished`` is released when it has an outcome."""
+
+    __slots__ = ("args", "context", "error", "finished", "fn", "kwargs", "result")
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        # The call sees the caller's context variables, as it would without the timeout.
+        self.context = contextvars.copy_context()
+        self.result: T | None = None
+        self.error: BaseException | None = None
+        self.finished = threading.Lock()
+        self.finished.acquire()
+
+    def run(self) -> None:
+        try:
+            self.result = self.context.run(self.fn, *self.args, **self.kwargs)
+        except BaseException as exc:  # handed to the caller, who re-raises it
+            self.error = exc
+        finally:
+            self.finished.release()
+
+    def outcome(self) -> T:
+        error = self.error
+        if error is not None:
+            self.error = None  # no cycle between the job, the error and its traceback
+            try:
+                raise error
+            finally:
+                del error
+        return self.result  # type: ignore[return-value] # set by run() when error is None
+
+
+class _Workers:
+    """Daemon threads for sync calls: an idle one is reused, else a new one is started.
+
+    ``idle`` counts workers waiting for a job. ``submit`` either claims one of them or
+    starts a new thread, so a call never waits behind a hung one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[_Job[Any]] = queue.SimpleQueue()
+        self._idle = 0
+
+    def submit(self, job: _Job[Any]) -> None:
+        with self._lock:
+            claimed = self._idle > 0
+            if claimed:
+                self._idle -= 1
+        if not claimed:
+            # Start before queueing: if the thread cannot start, the job must not run later.
+            threading.Thread(target=self._work, name="steinresil-timeout", daemon=True).start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=_WORKER_IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:
+                        self._idle -= 1
+                        return
+                continue  # a caller claimed this worker; its job is on the way
+            job.run()
+            del job  # drop the result while idle
+            with self._lock:
+                self._idle += 1
+
+
+_workers: _Workers | None = None
+_workers_lock = threading.Lock()
+
+
+def _pool() -> _Workers:
+    global _workers  # noqa: PLW0603 - one pool per process, made on first use
+    if _workers is None:
+        with _workers_lock:
+            if _workers is None:
+                _workers = _Workers()
+    return _workers
+
+
+def _forget_workers_after_fork() -> None:
+    # The child has none of the parent's threads; counting them as idle would hang calls.
+    global _workers, _workers_lock  # noqa: PLW0603
+    _workers = None
+    _workers_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers_after_fork)
+
+
+# ---- async: one timed block on whichever loop is running -----------------------------
+
+
+class _Deadline:
+    """Cancels the block it guards after ``seconds`` and turns that into the timeout error."""
+
+    __slots__ = ("_asyncio", "_owner", "_trio")
+
+    def __init__(self, owner: Timeout) -> None:
+        self._owner = owner
+        self._asyncio: Any = None
+        self._trio: Any = None
+
+    async def __aenter__(self) -> None:
+        if current_async_library() == "trio":
+            import trio  # noqa: PLC0415 - loop-neutral: imported only under trio
+
+            self._trio = trio.move_on_after(self._owner.seconds)
+            self._trio.__enter__()
+        else:
+            import asyncio  # noqa: PLC0415
+
+            self._asyncio = asyncio.timeout(self._owner.seconds)
+            await self._asyncio.__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._trio is not None:
+            self._trio.__exit__(exc_type, exc, tb)
+            if self._trio.cancelled_caught:  # it swallowed the Cancelled of our deadline
+                raise self._owner._expired()
+            return
+        try:
+            await self._asyncio.__aexit__(exc_type, exc, tb)
+        except TimeoutError as timeout:
+            # asyncio raises TimeoutError only for its own deadline; a TimeoutError from the
+            # call itself (or an inner Timeout) passes through untouched.
+            if self._asyncio.expired():
+                raise self._owner._expired() from timeout
+            raise
+
+
+class Timeout:
+    """Gives a call at most ``seconds`` to finish, else raises ``TimeoutExceededError``.
+
+    - ``await timeout.call_async(fn, ...)``, ``@timeout`` on an ``async def`` and
+      ``async with timeout:`` cancel the call when the time is up (asyncio and trio).
+    - ``timeout.call(fn, ...)`` and ``@timeout`` on a plain ``def`` run the call in a
+      worker thread and stop waiting for it. The call is **not** stopped: it runs on in
+      the background and its result is dropped. There is no sync ``with`` form, since
+      nothing could interrupt the block.
+
+    The time limit is measured by the event loop (async) or the OS (sync), not by an
+    injected clock: only the loop can cancel a task on time.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_deadlines",
+        "_listeners",
+        "_lock",
+        "_timed_out",
+        "name",
+        "seconds",
+    )
+
+    def __init__(
+        self,
+        seconds: Duration,
+        *,
+        name: str = "default",
+        listeners: Iterable[Callable[[TimeoutExpired], object]] = (),
+        registry: Registry | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
+            raise ValueError(f"Timeout: name must be a non-empty string, got {name!r}")
+        owner = f"Timeout({name!r})"
+        self.name = name
+        self.seconds = check_duration(owner, "seconds", seconds, allow_zero=False)
+        self._listeners = normalize_listeners(owner, listeners)
+        self._lock = threading.Lock()
+        self._timed_out = 0
+        # ``async with`` keeps its deadline per task: one Timeout can guard blocks in many
+        # tasks at once, and nested blocks in one task.
+        self._deadlines: ContextVar[tuple[_Deadline, ...]] = ContextVar(
+            f"steinresil.timeout.{name}", default=()
+        )
+        if registry is not None:
+            registry.add(self)
+
+    def _expired(self) -> TimeoutExceededError:
+        with self._lock:
+            self._timed_out += 1
+        logger.info("timeout %r expired after %.3g s", self.name, self.seconds)
+        if self._listeners:
+            emit(self._listeners, TimeoutExpired(self.name, self.seconds))
+        return TimeoutExceededError(self.name, self.seconds)
+
+    # ---- drivers -------------------------------------------------------------------------
+
+    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` in a worker thread; wait at most ``seconds`` for it."""
+        job = _Job(fn, args, kwargs)
+        _pool().submit(job)
+        if job.finished.acquire(timeout=min(self.seconds, threading.TIMEOUT_MAX)):
+            return job.outcome()
+        error = self._expired()
+        error.add_note(
+            "the call goes on in a worker thread until it returns: a sync call cannot be "
+            "stopped, only no longer waited for"
+        )
+        raise error
+
+    async def call_async(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Await ``fn(*args, **kwargs)``, cancelling it after ``seconds``."""
+        async with _Deadline(self):
+            return await fn(*args, **kwargs)
+
+    @overload
+    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
+    @overload
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
+    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+        """Decorate a function or coroutine function; its signature is kept."""
+        return decorate(self, fn, "timeout")
+
+    async def __aenter__(self) -> Self:
+        deadline = _Deadline(self)
+        await deadline.__aenter__()
+        self._deadlines.set((*self._deadlines.get(), deadline))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack = self._deadlines.get()
+        self._deadlines.set(stack[:-1])
+        await stack[-1].__aexit__(exc_type, exc, tb)
+
+    # ---- metrics and listeners -------------------------------------------------------------
+
+    @property
+    def metrics(self) -> TimeoutMetrics:
+        """A snapshot: how many calls ran out of time."""
+        with self._lock:
+            return TimeoutMetrics(self.name, self.seconds, self._timed_out)
+
+    def add_listener(self, listener: Callable[[TimeoutExpired], object]) -> None:
+        """Also tell ``listener`` about expired calls from now on."""
+        self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def __repr__(self) -> str:
+        named = "" if self.name == "default" else f", name={self.name!r}"
+        return f"Timeout({self.seconds!r}{named})"
