@@ -18,9 +18,14 @@ import circuitbreaker
 import purgatory
 import pybreaker
 import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from prometheus_client import CollectorRegistry, generate_latest
 
 import steinresil as sr
-from conftest import ASYNC_BATCH, batch_awaiting, swallowing
+from bench_support import ASYNC_BATCH, batch_awaiting, swallowing
+from steinresil.contrib.otel import instrument
+from steinresil.contrib.prometheus import register_collector
 
 THRESHOLD = 5
 
@@ -153,3 +158,26 @@ def test_open_async(benchmark: Any, library: str, loop: asyncio.AbstractEventLoo
             pytest.fail(f"{library}: circuit not open")
 
     benchmark(batch_awaiting(rejected, loop))
+
+
+@pytest.mark.benchmark(group="breaker-closed-sync-observed")
+@pytest.mark.parametrize("case", ["plain", "steinresil", "steinresil-observed"])
+def test_observed_costs_nothing_on_the_hot_path(benchmark: Any, case: str) -> None:
+    """A breaker exported to Prometheus and OpenTelemetry pays nothing per call."""
+    benchmark.extra_info["calls_per_round"] = 1
+    if case == "plain":
+        assert benchmark(work) == 1
+        return
+    registry = sr.Registry()
+    breaker = sr.CircuitBreaker("bench", registry=registry)
+    if case == "steinresil-observed":
+        prom = CollectorRegistry()
+        register_collector(registry, prometheus_registry=prom)
+        reader = InMemoryMetricReader()
+        provider = MeterProvider(metric_readers=[reader])
+        instrument(registry, meter_provider=provider)
+        generate_latest(prom)
+        reader.get_metrics_data()
+    assert benchmark(breaker(work)) == 1
+    if case == "steinresil-observed":
+        provider.shutdown()

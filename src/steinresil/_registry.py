@@ -1,21 +1,29 @@
 """Named instances, enumerable, so health checks and metrics can see all of them.
 
 Nothing registers itself behind your back: an instance joins a registry when it is
-created with ``registry=`` or added with ``Registry.add``. ``default_registry`` is the
-one explicit, process-wide registry for applications that want a single place.
+created with ``registry=``, added with ``Registry.add``, or made by the registry's own
+get-or-create methods (``circuit_breaker``, ``retry_policy``, ``bulkhead``,
+``rate_limiter``).
+``default_registry`` is the one explicit, process-wide registry for applications that
+want a single place.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from steinresil._breaker import CircuitBreaker
+    from steinresil._bulkhead import Bulkhead
+    from steinresil._rate_limit import RateLimiter
+    from steinresil._retry import RetryPolicy
 
 __all__ = ["Registry", "default_registry"]
+
+T = TypeVar("T")
 
 
 class _Named(Protocol):
@@ -24,7 +32,11 @@ class _Named(Protocol):
 
 
 class Registry:
-    """Named resilience instances, one per (kind, name)."""
+    """Named resilience instances, one per kind and name.
+
+    The get-or-create methods take the constructor's options; they are used only when
+    the instance is created, so the first caller decides how it is configured.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -38,37 +50,84 @@ class Registry:
             if existing is not None and existing is not instance:
                 raise ValueError(
                     f"Registry: a {key[0]} named {key[1]!r} is registered already; "
-                    "use circuit_breaker() to look it up, or pick another name"
+                    "look it up through the registry, or pick another name"
                 )
             self._items[key] = instance
 
     def remove(self, instance: _Named) -> None:
+        """Forget ``instance`` (nothing happens if it is not registered)."""
+        key = (type(instance).__name__, instance.name)
         with self._lock:
-            key = (type(instance).__name__, instance.name)
             if self._items.get(key) is instance:
                 del self._items[key]
+
+    def get(self, kind: type[T], name: str) -> T | None:
+        """The instance of ``kind`` called ``name``, or None."""
+        with self._lock:
+            found = self._items.get((kind.__name__, name))
+        return found if isinstance(found, kind) else None
+
+    def _get_or_create(self, kind: type[T], name: str, options: dict[str, Any]) -> T:
+        found = self.get(kind, name)
+        if found is not None:
+            return found
+        made: Any = cast("Callable[..., T]", kind)(name=name, **options)
+        with self._lock:
+            kept = self._items.setdefault((kind.__name__, name), made)
+        assert isinstance(kept, kind)  # noqa: S101 - the key names the kind
+        return kept
+
+    def of_kind(self, kind: type[T]) -> list[T]:
+        """Every registered instance of ``kind``, sorted by name."""
+        return [item for item in self if isinstance(item, kind)]
 
     def circuit_breaker(self, name: str, **options: Any) -> CircuitBreaker:
         """The breaker called ``name``, created with ``options`` if it does not exist yet."""
         from steinresil._breaker import CircuitBreaker  # noqa: PLC0415 - import cycle
 
-        with self._lock:
-            found = self._items.get(("CircuitBreaker", name))
-        if isinstance(found, CircuitBreaker):
-            return found
-        breaker = CircuitBreaker(name, **options)
-        with self._lock:
-            found = self._items.setdefault(("CircuitBreaker", name), breaker)
-        assert isinstance(found, CircuitBreaker)  # noqa: S101 - the key names the kind
-        return found
+        return self._get_or_create(CircuitBreaker, name, options)
+
+    def bulkhead(self, name: str, **options: Any) -> Bulkhead:
+        """The bulkhead called ``name``, created with ``options`` if it does not exist yet."""
+        from steinresil._bulkhead import Bulkhead  # noqa: PLC0415 - import cycle
+
+        return self._get_or_create(Bulkhead, name, options)
+
+    def rate_limiter(self, name: str, **options: Any) -> RateLimiter:
+        """The limiter called ``name``, created with ``options`` if it does not exist yet."""
+        from steinresil._rate_limit import RateLimiter  # noqa: PLC0415 - import cycle
+
+        return self._get_or_create(RateLimiter, name, options)
+
+    def retry_policy(self, name: str, **options: Any) -> RetryPolicy:
+        """The retry policy called ``name``, created with ``options`` if it does not exist yet."""
+        from steinresil._retry import RetryPolicy  # noqa: PLC0415 - import cycle
+
+        return self._get_or_create(RetryPolicy, name, options)
 
     def circuit_breakers(self) -> list[CircuitBreaker]:
         """Every registered breaker, sorted by name."""
         from steinresil._breaker import CircuitBreaker  # noqa: PLC0415 - import cycle
 
-        return [item for item in self if isinstance(item, CircuitBreaker)]
+        return self.of_kind(CircuitBreaker)
+
+    def bulkheads(self) -> list[Bulkhead]:
+        from steinresil._bulkhead import Bulkhead  # noqa: PLC0415 - import cycle
+
+        return self.of_kind(Bulkhead)
+
+    def rate_limiters(self) -> list[RateLimiter]:
+        from steinresil._rate_limit import RateLimiter  # noqa: PLC0415 - import cycle
+
+        return self.of_kind(RateLimiter)
+
+    def retry_policies(self) -> list[RetryPolicy]:
+        from steinresil._retry import RetryPolicy  # noqa: PLC0415 - import cycle
+
+        return self.of_kind(RetryPolicy)
 
     def __iter__(self) -> Iterator[Any]:
+        """Every registered instance, sorted by kind, then name."""
         with self._lock:
             items = sorted(self._items.items())
         return iter([item for _, item in items])
@@ -77,8 +136,12 @@ class Registry:
         return len(self._items)
 
     def clear(self) -> None:
+        """Forget every instance."""
         with self._lock:
             self._items.clear()
+
+    def __repr__(self) -> str:
+        return f"<Registry with {len(self)} instances>"
 
 
 default_registry = Registry()

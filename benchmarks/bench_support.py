@@ -1,0 +1,37 @@
+"""Helpers shared by the benchmark modules (imported by name: conftest is not a module)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Awaitable, Callable
+
+ASYNC_BATCH = 1000
+
+
+def batch_awaiting(
+    fn: Callable[[], Awaitable[Any]], loop: asyncio.AbstractEventLoop
+) -> Callable[[], None]:
+    """A sync callable that awaits ``fn()`` ASYNC_BATCH times on ``loop``."""
+
+    async def batch() -> None:
+        for _ in range(ASYNC_BATCH):
+            await fn()
+
+    return lambda: loop.run_until_complete(batch())
+
+
+def swallowing(
+    fn: Callable[[], Any], error: type[BaseException] | tuple[type[BaseException], ...]
+) -> Callable[[], None]:
+    """Call ``fn`` and swallow ``error``: the cost of a rejected call as a caller sees it."""
+
+    def run() -> None:
+        try:
+            fn()
+        except error:
+            pass
+
+    return run
