@@ -171,9 +171,21 @@ def test_half_open_admits_only_max_calls_at_once(clock: FakeClock) -> None:
         cb.call(nested, 1)
     assert entered == [1, 2]  # the third concurrent trial was refused
     assert info.value.retry_after == 0.0
-    # the two trials ended (one with the CircuitOpenError, which it did not record? it did:
-    # CircuitOpenError is an Exception, so trial 2 failed and reopened the circuit)
-    assert cb.state is sr.CircuitState.OPEN
+    # the refusal passed through both trials; a refusal is not the dependency failing,
+    # so neither trial counted and both slots are free again
+    assert cb.state is sr.CircuitState.HALF_OPEN
+    assert cb.metrics.ignored_calls == 2
+
+
+def test_inner_rejections_are_not_failures_unless_recorded(clock: FakeClock) -> None:
+    cb = sr.CircuitBreaker("x", failure_threshold=1, clock=clock)
+    with pytest.raises(sr.BulkheadFullError):
+        cb.call(lambda: (_ for _ in ()).throw(sr.BulkheadFullError("inner", 1)))
+    assert cb.state is sr.CircuitState.CLOSED
+    strict = sr.CircuitBreaker("y", failure_threshold=1, record=sr.ResilienceError, clock=clock)
+    with pytest.raises(sr.BulkheadFullError):
+        strict.call(lambda: (_ for _ in ()).throw(sr.BulkheadFullError("inner", 1)))
+    assert strict.state is sr.CircuitState.OPEN
 
 
 def test_late_trial_from_an_old_half_open_period_is_harmless(clock: FakeClock) -> None:
@@ -472,6 +484,23 @@ def test_metrics_snapshot(clock: FakeClock) -> None:
     assert (m.opened_at, m.retry_after) == (0.0, 18.0)
 
 
+def test_accepting_calls_takes_no_slot(clock: FakeClock) -> None:
+    cb = sr.CircuitBreaker("x", failure_threshold=1, clock=clock)
+    assert cb.accepting_calls
+    trip(cb)
+    assert not cb.accepting_calls
+    clock.advance(30)
+    assert cb.accepting_calls
+    assert cb.accepting_calls  # asking did not take the trial slot
+    with cb:
+        assert not cb.accepting_calls  # the one trial slot is busy now
+    cb.force_open()
+    assert not cb.accepting_calls
+    cb.force_closed()
+    assert cb.accepting_calls
+    assert cb.metrics.rejected_calls == 0  # asking is never counted as a rejection
+
+
 def test_set_state_from_testing(clock: FakeClock) -> None:
     cb = sr.CircuitBreaker("x", clock=clock)
     set_state(cb, sr.CircuitState.OPEN)
@@ -558,6 +587,17 @@ def test_circuit_breaker_factory(clock: FakeClock) -> None:
     assert plain() == 1
     with pytest.raises(ValueError, match="failure_threshold"):
         sr.circuit_breaker(failure_threshold=0)
+
+
+def test_factory_with_registry_registers_once() -> None:
+    registry = sr.Registry()
+
+    @sr.circuit_breaker(name="svc", registry=registry)
+    def call() -> int:
+        return 1
+
+    assert call() == 1
+    assert registry.circuit_breaker("svc") is call.circuit_breaker  # type: ignore[attr-defined]
 
 
 def test_registry() -> None:

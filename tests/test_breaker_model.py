@@ -34,7 +34,7 @@ class Model:
     opened_at: float = 0.0
 
     def admits(self, now: float) -> bool:
-        if self.state == "open" and now - self.opened_at >= self.reset_timeout:
+        if self.state == "open" and now >= self.opened_at + self.reset_timeout:
             self.state, self.successes = "half_open", 0
         return self.state != "open"
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
 
 from steinresil._clock import Clock, system_clock
-from steinresil._errors import CircuitOpenError
+from steinresil._errors import CallRejectedError, CircuitOpenError
 from steinresil._events import emit, logger, normalize_listeners
 from steinresil._validation import (
     Duration,
@@ -169,9 +169,11 @@ class CircuitBreaker:
     reopens, and ``success_threshold`` successes close the circuit.
 
     Exceptions matching ``ignore`` count as neither success nor failure; of the rest,
-    those matching ``record`` (default: any ``Exception``) are failures and the others
-    count as successes (the dependency answered; the error is the caller's business).
-    Cancellation is never counted. ``record_result`` marks returned values as failures.
+    those matching ``record`` are failures and the others count as successes (the
+    dependency answered; the error is the caller's business). By default ``record`` is
+    any ``Exception`` except ``CallRejectedError``: a full bulkhead or rate limit inside
+    the breaker is not the dependency failing, so it is not counted at all. Cancellation
+    is never counted. ``record_result`` marks returned values as failures.
     """
 
     __slots__ = (
@@ -448,7 +450,14 @@ class CircuitBreaker:
         """Sort an exception into ignored, failure or success, and account for it."""
         if not isinstance(exc, Exception) or (self._ignore is not None and self._ignore(exc)):
             self._release(permit)
-        elif self._record_exc is None or self._record_exc(exc):
+        elif self._record_exc is None:
+            # By default a refusal from a guard inside this one (a full bulkhead, a rate
+            # limit, another open circuit) says nothing about the dependency: not counted.
+            if isinstance(exc, CallRejectedError):
+                self._release(permit)
+            else:
+                self._record(permit, failed=True, started=started)
+        elif self._record_exc(exc):
             self._record(permit, failed=True, started=started)
         else:
             self._record(permit, failed=False, started=started)
@@ -657,6 +666,18 @@ class CircuitBreaker:
         return self._state
 
     @property
+    def accepting_calls(self) -> bool:
+        """Whether a call made now would run rather than be rejected.
+
+        Reads the state without taking a trial slot or counting anything, so fallback
+        chains and health checks can ask before they call.
+        """
+        state = self.state
+        if state is _HALF_OPEN:
+            return self._half_open_in_flight < self.half_open_max_calls
+        return state is _CLOSED or state is _FORCED_CLOSED
+
+    @property
     def metrics(self) -> CircuitMetrics:
         """A snapshot of counters and window rates."""
         state = self.state
@@ -750,8 +771,9 @@ def circuit_breaker(
 
     # Validate the options now, not at decoration time, so a typo fails where it is written.
     if fn is None:
+        checked = {key: value for key, value in options.items() if key != "registry"}
         CircuitBreaker(
-            name or "validation", failure_threshold, success_threshold, reset_timeout, **options
+            name or "validation", failure_threshold, success_threshold, reset_timeout, **checked
         )
         return decorate
     return decorate(fn)

@@ -7,10 +7,11 @@ The tree::
         ├── CallRejectedError               the call was not run at all (cheap, safe to skip)
         │   ├── CircuitOpenError            .name, .retry_after
         │   ├── BulkheadFullError           .name
-        │   └── RateLimitExceededError      .name, .retry_after
+        │   ├── RateLimitExceededError      .name, .retry_after
+        │   └── EntryUnavailableError       .name, .reason: a health check said "unavailable"
         ├── RetryBudgetExhaustedError       raised only when wrapping is asked for
         ├── TimeoutExceededError            also a builtin TimeoutError
-        └── AllFallbacksFailedError         also an ExceptionGroup: .exceptions holds every cause
+        └── AllFallbacksFailedError         also an ExceptionGroup: .exceptions, .entry_names
 
 The caller's own exceptions are never wrapped: when a breaker trips or retries run out,
 the original exception propagates. Cancellation (``asyncio.CancelledError``,
@@ -20,7 +21,7 @@ swallowed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, cast
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,6 +31,7 @@ __all__ = [
     "BulkheadFullError",
     "CallRejectedError",
     "CircuitOpenError",
+    "EntryUnavailableError",
     "RateLimitExceededError",
     "ResilienceError",
     "RetryBudgetExhaustedError",
@@ -57,13 +59,21 @@ class CircuitOpenError(CallRejectedError):
     ``math.inf`` when it was forced open by hand.
     """
 
-    __slots__ = ("name", "retry_after")
+    # No __init__ at run time: the attributes read ``args``, so raising this costs what
+    # raising a bare Exception costs. Rejecting must be cheaper than calling.
+    if TYPE_CHECKING:
 
-    def __init__(self, name: str, retry_after: float) -> None:
-        # Kept cheap on purpose: rejecting must cost less than calling.
-        super().__init__(name, retry_after)
-        self.name = name
-        self.retry_after = retry_after
+        def __init__(self, name: str, retry_after: float) -> None: ...
+
+    @property
+    def name(self) -> str:
+        """The breaker's name."""
+        return cast("str", self.args[0])
+
+    @property
+    def retry_after(self) -> float:
+        """Seconds until a trial call is let through."""
+        return cast("float", self.args[1])
 
     def __str__(self) -> str:
         return f"circuit {self.name!r} is open; retry after {self.retry_after:.3f} s"
@@ -72,10 +82,19 @@ class CircuitOpenError(CallRejectedError):
 class BulkheadFullError(CallRejectedError):
     """Every slot of the bulkhead (and its queue) is taken."""
 
-    def __init__(self, name: str, max_concurrent: int) -> None:
-        super().__init__(name, max_concurrent)
-        self.name = name
-        self.max_concurrent = max_concurrent
+    if TYPE_CHECKING:
+
+        def __init__(self, name: str, max_concurrent: int) -> None: ...
+
+    @property
+    def name(self) -> str:
+        """The bulkhead's name."""
+        return cast("str", self.args[0])
+
+    @property
+    def max_concurrent(self) -> int:
+        """How many calls the bulkhead runs at once."""
+        return cast("int", self.args[1])
 
     def __str__(self) -> str:
         return f"bulkhead {self.name!r} is full ({self.max_concurrent} calls running)"
@@ -84,10 +103,19 @@ class BulkheadFullError(CallRejectedError):
 class RateLimitExceededError(CallRejectedError):
     """The rate limiter has no token for this call; ``retry_after`` says when it will."""
 
-    def __init__(self, name: str, retry_after: float) -> None:
-        super().__init__(name, retry_after)
-        self.name = name
-        self.retry_after = retry_after
+    if TYPE_CHECKING:
+
+        def __init__(self, name: str, retry_after: float) -> None: ...
+
+    @property
+    def name(self) -> str:
+        """The limiter's name."""
+        return cast("str", self.args[0])
+
+    @property
+    def retry_after(self) -> float:
+        """Seconds until a token is available."""
+        return cast("float", self.args[1])
 
     def __str__(self) -> str:
         return f"rate limit {self.name!r} exceeded; retry after {self.retry_after:.3f} s"
@@ -113,14 +141,28 @@ class TimeoutExceededError(ResilienceError, TimeoutError):
         self.timeout = timeout
 
     def __str__(self) -> str:
-        return f"{self.name!r} did not finish within {self.timeout:.3f} s"
+        return f"timeout {self.name!r} expired after {self.timeout:.3f} s"
+
+
+class EntryUnavailableError(CallRejectedError):
+    """A fallback entry was skipped because its health check said it is unavailable."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(name, reason)
+        self.name = name
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.name!r} is unavailable: {self.reason}"
 
 
 class AllFallbacksFailedError(ExceptionGroup[Exception], ResilienceError):
     """Every entry of a fallback chain failed or was skipped.
 
-    ``exceptions`` holds one cause per entry that was tried, in order; each cause has a
-    note (PEP 678) naming its entry, and ``entry_names`` lists the names alongside.
+    ``exceptions`` holds one cause per entry, in the chain's order: the entry's own
+    exception, or ``CircuitOpenError`` / ``EntryUnavailableError`` for an entry that was
+    skipped. Each cause carries a note (PEP 678) naming its entry, and ``entry_names``
+    lists the names alongside. ``except*`` keeps the names of the causes it matches.
     """
 
     entry_names: tuple[str, ...]
@@ -139,3 +181,18 @@ class AllFallbacksFailedError(ExceptionGroup[Exception], ResilienceError):
         entry_names: Sequence[str] = (),  # noqa: ARG002 - taken by __new__
     ) -> None:
         super().__init__(message, exceptions)
+
+    @property
+    def by_entry(self) -> dict[str, Exception]:
+        """Each entry's name and what it failed with, in the chain's order."""
+        return dict(zip(self.entry_names, self.exceptions, strict=False))
+
+    def derive(self, excs: Sequence[Exception]) -> AllFallbacksFailedError:  # type: ignore[override]
+        # ``except*`` and ``split`` build the matching part through ``derive``; keep the
+        # class and the names that belong to the causes kept.
+        names = {
+            id(exc): name for exc, name in zip(self.exceptions, self.entry_names, strict=False)
+        }
+        return AllFallbacksFailedError(
+            self.message, excs, [names.get(id(exc), "?") for exc in excs]
+        )
