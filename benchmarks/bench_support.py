@@ -35,3 +35,20 @@ def swallowing(
             pass
 
     return run
+
+
+def batch_awaiting_swallowing(
+    fn: Callable[[], Awaitable[Any]],
+    error: type[BaseException] | tuple[type[BaseException], ...],
+    loop: asyncio.AbstractEventLoop,
+) -> Callable[[], None]:
+    """Like ``batch_awaiting``, catching ``error`` around each await (a rejected call)."""
+
+    async def batch() -> None:
+        for _ in range(ASYNC_BATCH):
+            try:
+                await fn()
+            except error:
+                pass
+
+    return lambda: loop.run_until_complete(batch())

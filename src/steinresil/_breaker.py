@@ -326,52 +326,55 @@ class CircuitBreaker:
     def _admit(self) -> int:
         """Decide whether a call may run now; return its permit or raise CircuitOpenError."""
         wait = self._reopen_at - self._now()
-        if wait > 0:
-            raise self._rejected(wait)
+        if wait > 0:  # open (or forced open): refused without the lock
+            self._rejected_calls += 1
+        else:
+            permit, wait, changed = self._take_permit()
+            if changed is not None:
+                self._announce(changed)
+            if permit >= 0:
+                return permit
+        if self._listeners:
+            self._tell_rejected(wait)
+        raise CircuitOpenError(self.name, wait)
+
+    def _take_permit(self) -> tuple[int, float, CircuitStateChanged | None]:
+        """Under the lock: a permit (``-1`` when refused), the wait, and any state change."""
         changed: CircuitStateChanged | None = None
         lock = self._lock
         lock.acquire()
         try:
             state = self._state
-            retry_after = 0.0
             if state is _OPEN:
                 now = self._now()
-                retry_after = self._reopen_at - now
-                if retry_after <= 0:
-                    changed = self._move(_HALF_OPEN, "reset timeout elapsed", now)
-                    state, retry_after = _HALF_OPEN, 0.0
-            if state is _HALF_OPEN and self._half_open_in_flight < self.half_open_max_calls:
-                self._half_open_in_flight += 1
-                permit = self._generation
-            elif state is _CLOSED or state is _FORCED_CLOSED:  # closed while we waited
-                permit = _NORMAL
-            else:
-                permit = -1
+                wait = self._reopen_at - now
+                if wait > 0:  # another thread reopened it a moment ago
+                    self._rejected_calls += 1
+                    return -1, wait, None
+                changed = self._move(_HALF_OPEN, "reset timeout elapsed", now)
+                state = _HALF_OPEN
+            if state is _HALF_OPEN:
+                if self._half_open_in_flight < self.half_open_max_calls:
+                    self._half_open_in_flight += 1
+                    return self._generation, 0.0, changed
                 self._rejected_calls += 1
-                if state is _FORCED_OPEN:
-                    retry_after = math.inf
+                return -1, 0.0, changed
+            if state is _FORCED_OPEN:  # forced a moment ago
+                self._rejected_calls += 1
+                return -1, math.inf, None
+            return _NORMAL, 0.0, changed  # closed while we waited for the lock
         finally:
             lock.release()
-        if changed is not None:
-            self._announce(changed)
-        if permit < 0:
-            if self._listeners:
-                emit(self._listeners, CallRejected(self.name, state, retry_after))
-            raise CircuitOpenError(self.name, retry_after)
-        return permit
 
-    def _rejected(self, retry_after: float) -> CircuitOpenError:
-        """Count a rejection by an open circuit and return the error for the driver to raise.
+    def _tell_rejected(self, retry_after: float) -> None:
+        """Tell listeners about a call rejected by an open circuit.
 
-        The drivers check ``_reopen_at`` themselves and raise in their own frame: it reads
-        one field, takes no lock (a stale read only means the call is treated as if
-        it had come a moment earlier) and saves a frame of unwinding, which is most of the
-        cost of a rejection.
+        The drivers check ``_reopen_at`` themselves, count and raise in their own frame:
+        it reads one field, takes no lock (a stale read only means the call is treated as
+        if it had come a moment earlier), and a rejection then costs about what raising
+        costs, with no extra frame to unwind.
         """
-        self._rejected_calls += 1
-        if self._listeners:
-            emit(self._listeners, CallRejected(self.name, self._state, retry_after))
-        return CircuitOpenError(self.name, retry_after)
+        emit(self._listeners, CallRejected(self.name, self._state, retry_after))
 
     def _record(self, permit: int, *, failed: bool, started: float) -> None:
         """Account for a call that ran and finished with a success or a failure."""
@@ -441,10 +444,14 @@ class CircuitBreaker:
 
     def _release(self, permit: int) -> None:
         """A call ended with an ignored exception or a cancellation: count nothing."""
-        with self._lock:
+        lock = self._lock  # acquire/release: cheaper than `with` on a hot path
+        lock.acquire()
+        try:
             self._ignored_calls += 1
             if permit and self._state is _HALF_OPEN and permit == self._generation:
                 self._half_open_in_flight -= 1
+        finally:
+            lock.release()
 
     def _on_exception(self, permit: int, exc: BaseException, started: float) -> None:
         """Sort an exception into ignored, failure or success, and account for it."""
@@ -466,9 +473,13 @@ class CircuitBreaker:
         if self._simple and not permit:
             self._successful_calls += 1
             if self._consecutive_failures:
-                with self._lock:
+                lock = self._lock  # acquire/release: cheaper than `with` on a hot path
+                lock.acquire()
+                try:
                     if self._state is _CLOSED:
                         self._consecutive_failures = 0
+                finally:
+                    lock.release()
             return
         failed = self._record_result is not None and bool(self._record_result(result))
         self._record(permit, failed=failed, started=started)
@@ -523,7 +534,10 @@ class CircuitBreaker:
         if self._closed:
             permit = _NORMAL
         elif (wait := self._reopen_at - self._now()) > 0:
-            raise self._rejected(wait)
+            self._rejected_calls += 1
+            if self._listeners:
+                self._tell_rejected(wait)
+            raise CircuitOpenError(self.name, wait)
         else:
             permit = self._admit()
         started = self._now() if self._slow_call_duration is not None else 0.0
@@ -542,7 +556,10 @@ class CircuitBreaker:
         if self._closed:
             permit = _NORMAL
         elif (wait := self._reopen_at - self._now()) > 0:
-            raise self._rejected(wait)
+            self._rejected_calls += 1
+            if self._listeners:
+                self._tell_rejected(wait)
+            raise CircuitOpenError(self.name, wait)
         else:
             permit = self._admit()
         started = self._now() if self._slow_call_duration is not None else 0.0
@@ -578,7 +595,10 @@ class CircuitBreaker:
             if self._closed:
                 permit = _NORMAL
             elif (wait := self._reopen_at - self._now()) > 0:
-                raise self._rejected(wait)
+                self._rejected_calls += 1
+                if self._listeners:
+                    self._tell_rejected(wait)
+                raise CircuitOpenError(self.name, wait)
             else:
                 permit = admit()
             started = self._now() if self._slow_call_duration is not None else 0.0
@@ -601,7 +621,10 @@ class CircuitBreaker:
             if self._closed:
                 permit = _NORMAL
             elif (wait := self._reopen_at - self._now()) > 0:
-                raise self._rejected(wait)
+                self._rejected_calls += 1
+                if self._listeners:
+                    self._tell_rejected(wait)
+                raise CircuitOpenError(self.name, wait)
             else:
                 permit = admit()
             started = self._now() if self._slow_call_duration is not None else 0.0

@@ -242,7 +242,9 @@ class Bulkhead:
 
     def _enter(self, new_waiter: Callable[[], W]) -> W | None:
         """Take a slot (None) or a place in the queue (a waiter), else raise."""
-        with self._lock:
+        lock = self._lock  # acquire/release: cheaper than `with` on a hot path
+        lock.acquire()
+        try:
             # Waiters exist only while every slot is taken: a freed slot goes to them first.
             if self._in_use < self.max_concurrent:
                 self._in_use += 1
@@ -253,11 +255,15 @@ class Bulkhead:
                 self._waiters.append(waiter)
                 return waiter
             self._rejected += 1
+        finally:
+            lock.release()
         raise self._rejection(timed_out=False)
 
     def _release(self) -> None:
         """Give the slot to the first waiter that can still take it, else free it."""
-        with self._lock:
+        lock = self._lock  # acquire/release: cheaper than `with` on a hot path
+        lock.acquire()
+        try:
             waiters = self._waiters
             while waiters:
                 waiter = waiters.popleft()
@@ -267,6 +273,8 @@ class Bulkhead:
                 if waiter.wake():
                     return
             self._in_use -= 1
+        finally:
+            lock.release()
 
     def _give_up(self, waiter: _Waiter, *, timed_out: bool) -> bool:
         """A waiter stops waiting; True if a slot reached it first (it now holds one)."""
