@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast
 from steinresil._clock import Clock, system_clock
 from steinresil._errors import CallRejectedError, CircuitOpenError
 from steinresil._events import emit, logger, normalize_listeners
+from steinresil._strategy import decorator_factory
 from steinresil._validation import (
     Duration,
     check_duration,
@@ -782,21 +783,10 @@ def circuit_breaker(
     the wrapper's ``circuit_breaker`` attribute. Options are those of ``CircuitBreaker``.
     """
 
-    def decorate(func: Callable[P, T]) -> Callable[P, T]:
-        breaker = CircuitBreaker(
-            name or str(getattr(func, "__qualname__", repr(func))),
-            failure_threshold,
-            success_threshold,
-            reset_timeout,
-            **options,
+    def build(breaker_name: str, register: bool) -> CircuitBreaker:
+        given = options if register else {k: v for k, v in options.items() if k != "registry"}
+        return CircuitBreaker(
+            breaker_name, failure_threshold, success_threshold, reset_timeout, **given
         )
-        return cast("Callable[P, T]", breaker(func))
 
-    # Validate the options now, not at decoration time, so a typo fails where it is written.
-    if fn is None:
-        checked = {key: value for key, value in options.items() if key != "registry"}
-        CircuitBreaker(
-            name or "validation", failure_threshold, success_threshold, reset_timeout, **checked
-        )
-        return decorate
-    return decorate(fn)
+    return decorator_factory(fn, name, build)

@@ -30,6 +30,7 @@ from steinresil._clock import Clock, SystemClock, system_clock
 from steinresil._errors import CallRejectedError, RetryBudgetExhaustedError
 from steinresil._events import emit, logger, normalize_listeners
 from steinresil._retry_after import WaitFrom, as_seconds, retry_after_from
+from steinresil._strategy import decorator_factory
 from steinresil._validation import (
     Duration,
     check_duration,
@@ -782,27 +783,10 @@ def retry(
     the wrapper's ``retry_policy`` attribute. Options are those of ``RetryPolicy``.
     """
 
-    def decorate(func: Callable[P, T]) -> Callable[P, T]:
-        policy = RetryPolicy(
-            max_retries,
-            initial_delay,
-            max_delay,
-            backoff_multiplier,
-            name=name or str(getattr(func, "__qualname__", repr(func))),
-            **options,
+    def build(policy_name: str, register: bool) -> RetryPolicy:
+        given = options if register else {k: v for k, v in options.items() if k != "registry"}
+        return RetryPolicy(
+            max_retries, initial_delay, max_delay, backoff_multiplier, name=policy_name, **given
         )
-        return cast("Callable[P, T]", policy(func))
 
-    # Validate the options now, not at decoration time, so a typo fails where it is written.
-    if fn is None:
-        check = {key: value for key, value in options.items() if key != "registry"}
-        RetryPolicy(
-            max_retries,
-            initial_delay,
-            max_delay,
-            backoff_multiplier,
-            name=name or "validation",
-            **check,
-        )
-        return decorate
-    return decorate(fn)
+    return decorator_factory(fn, name, build)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast, runti
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-__all__ = ["Strategy", "decorate"]
+__all__ = ["Strategy", "decorate", "decorator_factory"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -67,3 +67,26 @@ def decorate(strategy: Strategy, fn: Callable[P, Any], attribute: str) -> Callab
         wrapper = guarded
     setattr(wrapper, attribute, strategy)
     return wrapper
+
+
+def decorator_factory(
+    fn: Callable[P, T] | None,
+    name: str | None,
+    build: Callable[[str, bool], Callable[[Callable[P, T]], Callable[P, T]]],
+) -> Callable[P, T] | Callable[[Callable[P, T]], Callable[P, T]]:
+    """The body of ``@circuit_breaker`` / ``@retry``: bare or with options.
+
+    ``build(name, register)`` makes the strategy; the strategy is named after the function
+    unless ``name`` is given. With options, one is built at once (``register=False``, so a
+    ``registry=`` option is not claimed twice) to refuse a bad option where it is written,
+    not where the decorator is applied.
+    """
+
+    def decorate(func: Callable[P, T]) -> Callable[P, T]:
+        qualname = str(getattr(func, "__qualname__", repr(func)))
+        return build(name or qualname, True)(func)  # noqa: FBT003 - build(name, register)
+
+    if fn is None:
+        build(name or "validation", False)  # noqa: FBT003 - build(name, register)
+        return decorate
+    return decorate(fn)
