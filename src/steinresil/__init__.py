@@ -71,6 +71,7 @@ from steinresil._retry import (
     retry,
 )
 from steinresil._retry_after import WaitFrom, parse_retry_after, retry_after_from
+from steinresil._state_store import CircuitStateStore, InMemoryStateStore, SharedState
 from steinresil._strategy import Strategy
 from steinresil._timeout import Timeout, TimeoutExpired, TimeoutMetrics
 from steinresil._validation import Duration
@@ -90,6 +91,7 @@ __all__ = [
     "CircuitOpenError",
     "CircuitState",
     "CircuitStateChanged",
+    "CircuitStateStore",
     "Clock",
     "ComponentHealth",
     "ComponentReport",
@@ -113,6 +115,7 @@ __all__ = [
     "HealthStatus",
     "HealthStatusChanged",
     "HedgeStarted",
+    "InMemoryStateStore",
     "Jitter",
     "Pipeline",
     "PipelineOrderWarning",
@@ -133,6 +136,7 @@ __all__ = [
     "RetryPolicy",
     "RetryScheduled",
     "RetrySucceeded",
+    "SharedState",
     "SkipReason",
     "Strategy",
     "SystemClock",

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast
 from steinresil._clock import Clock, system_clock
 from steinresil._errors import CallRejectedError, CircuitOpenError
 from steinresil._events import emit, logger, normalize_listeners
+from steinresil._state_store import SharedState
 from steinresil._strategy import decorator_factory
 from steinresil._validation import (
     Duration,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from steinresil._registry import Registry
+    from steinresil._state_store import CircuitStateStore
 
 __all__ = [
     "CallRejected",
@@ -175,6 +177,9 @@ class CircuitBreaker:
     any ``Exception`` except ``CallRejectedError``: a full bulkhead or rate limit inside
     the breaker is not the dependency failing, so it is not counted at all. Cancellation
     is never counted. ``record_result`` marks returned values as failures.
+
+    With a ``state_store``, breakers of the same name elsewhere (other processes, through
+    a shared store) take over each other's transitions: when one opens, all open.
     """
 
     __slots__ = (
@@ -200,6 +205,7 @@ class CircuitBreaker:
         "_slow_call_duration",
         "_slow_calls",
         "_state",
+        "_state_store",
         "_successful_calls",
         "_tracker",
         "clock",
@@ -232,6 +238,7 @@ class CircuitBreaker:
         clock: Clock | None = None,
         listeners: Iterable[Callable[[CircuitEvent], object]] = (),
         registry: Registry | None = None,
+        state_store: CircuitStateStore | None = None,
     ) -> None:
         owner = f"CircuitBreaker({name!r})"
         if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
@@ -243,6 +250,48 @@ class CircuitBreaker:
         self.half_open_max_calls = check_positive_int(
             owner, "half_open_max_calls", half_open_max_calls
         )
+        window = self._configure_rates(
+            owner, failure_rate_threshold, window, slow_call_duration, slow_call_rate_threshold
+        )
+        self.window = window
+        self._tracker: OutcomeTracker | None = window.tracker() if window is not None else None
+        self._record_exc = _exception_matcher(owner, "record", record)
+        ignore_matcher = _exception_matcher(owner, "ignore", ignore)
+        self._ignore = None if ignore == () else ignore_matcher
+        if record_result is not None and not callable(record_result):
+            raise ValueError(f"{owner}: record_result must be a predicate, got {record_result!r}")
+        self._record_result = record_result
+        self._slow_call_duration = self.slow_call_duration
+        self.clock = clock if clock is not None else system_clock
+        self._now = self.clock.monotonic
+        self._listeners: tuple[Callable[[CircuitEvent], object], ...] = normalize_listeners(
+            owner, listeners
+        )
+        # The success path can skip the lock only when a success needs no bookkeeping
+        # beyond a counter: consecutive mode, no result predicate, no slow-call timing.
+        self._simple = self._tracker is None and record_result is None
+        self._lock = threading.Lock()
+        self._context_permits: ContextVar[tuple[tuple[int, float], ...]] = ContextVar(
+            f"steinresil.breaker.{name}", default=()
+        )
+        self._start_closed()
+        self._state_store = state_store
+        if state_store is not None:
+            shared = state_store.subscribe(name, self._origin, self._apply_shared)
+            if shared is not None:
+                self._apply_shared(shared)
+        if registry is not None:
+            registry.add(self)
+
+    def _configure_rates(
+        self,
+        owner: str,
+        failure_rate_threshold: float | None,
+        window: Window | None,
+        slow_call_duration: Duration | None,
+        slow_call_rate_threshold: float | None,
+    ) -> Window | None:
+        """Validate the rate-mode options and return the window (None in consecutive mode)."""
         self.failure_rate_threshold = (
             None
             if failure_rate_threshold is None
@@ -273,27 +322,10 @@ class CircuitBreaker:
             window = window if window is not None else CountWindow(100)
             if self.failure_rate_threshold is None and self.slow_call_rate_threshold is None:
                 self.failure_rate_threshold = 0.5
-        self.window = window
-        self._tracker: OutcomeTracker | None = window.tracker() if window is not None else None
-        self._record_exc = _exception_matcher(owner, "record", record)
-        ignore_matcher = _exception_matcher(owner, "ignore", ignore)
-        self._ignore = None if ignore == () else ignore_matcher
-        if record_result is not None and not callable(record_result):
-            raise ValueError(f"{owner}: record_result must be a predicate, got {record_result!r}")
-        self._record_result = record_result
-        self._slow_call_duration = self.slow_call_duration
-        self.clock = clock if clock is not None else system_clock
-        self._now = self.clock.monotonic
-        self._listeners: tuple[Callable[[CircuitEvent], object], ...] = normalize_listeners(
-            owner, listeners
-        )
-        # The success path can skip the lock only when a success needs no bookkeeping
-        # beyond a counter: consecutive mode, no result predicate, no slow-call timing.
-        self._simple = self._tracker is None and record_result is None
-        self._lock = threading.Lock()
-        self._context_permits: ContextVar[tuple[tuple[int, float], ...]] = ContextVar(
-            f"steinresil.breaker.{name}", default=()
-        )
+        return window
+
+    def _start_closed(self) -> None:
+        """The state and counters of a new breaker."""
         self._state = _CLOSED
         self._closed = True
         self._generation = 0
@@ -307,8 +339,6 @@ class CircuitBreaker:
         self._ignored_calls = 0
         self._rejected_calls = 0
         self._slow_calls = 0
-        if registry is not None:
-            registry.add(self)
 
     # ---- presets from the seed document ------------------------------------------------
 
@@ -506,7 +536,7 @@ class CircuitBreaker:
             self._tracker.clear()
         return CircuitStateChanged(self.name, old, new, reason, now)
 
-    def _announce(self, event: CircuitStateChanged) -> None:
+    def _announce(self, event: CircuitStateChanged, *, share: bool = True) -> None:
         if event.new_state is _OPEN or event.new_state is _FORCED_OPEN:
             logger.warning(
                 "circuit %r opened (%s); next trial in %.3g s",
@@ -524,6 +554,40 @@ class CircuitBreaker:
             )
         if self._listeners:
             emit(self._listeners, event)
+        if share and self._state_store is not None and event.new_state is not _HALF_OPEN:
+            self._share(event.new_state)
+
+    # ---- shared state (see _state_store) ---------------------------------------------------
+
+    @property
+    def _origin(self) -> str:
+        return f"{self.name}@{id(self):x}"
+
+    def _share(self, state: CircuitState) -> None:
+        """Publish a local transition; a store that fails is logged, never felt by the call."""
+        assert self._state_store is not None  # noqa: S101 - only called with a store
+        retry_after = max(0.0, self._reopen_at - self._now()) if state is _OPEN else 0.0
+        try:
+            self._state_store.publish(self.name, SharedState(state, retry_after, self._origin))
+        except Exception:
+            logger.exception("circuit %r: could not publish its state %s", self.name, state.value)
+
+    def _apply_shared(self, shared: SharedState) -> None:
+        """Take over a transition another breaker of this name made (not published again)."""
+        if shared.origin == self._origin or shared.state is _HALF_OPEN:
+            return
+        lock = self._lock
+        lock.acquire()
+        try:
+            if shared.state is self._state and shared.state is not _OPEN:
+                return
+            now = self._now()
+            changed = self._move(shared.state, "changed by another breaker of this name", now)
+            if shared.state is _OPEN:
+                self._reopen_at = now + shared.retry_after
+        finally:
+            lock.release()
+        self._announce(changed, share=False)
 
     def _started(self) -> float:
         return self._now() if self._slow_call_duration is not None else 0.0
