@@ -654,19 +654,21 @@ class CircuitBreaker:
         # The closure repeats ``call`` instead of calling it: one frame less per call is
         # most of the overhead we are allowed.
         admit, on_exception, on_result = self._admit, self._on_exception, self._on_result
+        # Fixed at construction, so the closure holds them instead of looking them up.
+        now, name, timed = self._now, self.name, self._slow_call_duration is not None
 
         @functools.wraps(fn)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
             if self._closed:
                 permit = _NORMAL
-            elif (wait := self._reopen_at - self._now()) > 0:
+            elif (wait := self._reopen_at - now()) > 0:
                 self._rejected_calls += 1
                 if self._listeners:
                     self._tell_rejected(wait)
-                raise CircuitOpenError(self.name, wait)
+                raise CircuitOpenError(name, wait)
             else:
                 permit = admit()
-            started = self._now() if self._slow_call_duration is not None else 0.0
+            started = now() if timed else 0.0
             try:
                 result = fn(*args, **kwargs)
             except BaseException as exc:
@@ -680,19 +682,21 @@ class CircuitBreaker:
 
     def _wrap_async(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         admit, on_exception, on_result = self._admit, self._on_exception, self._on_result
+        # Fixed at construction, so the closure holds them instead of looking them up.
+        now, name, timed = self._now, self.name, self._slow_call_duration is not None
 
         @functools.wraps(fn)
         async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
             if self._closed:
                 permit = _NORMAL
-            elif (wait := self._reopen_at - self._now()) > 0:
+            elif (wait := self._reopen_at - now()) > 0:
                 self._rejected_calls += 1
                 if self._listeners:
                     self._tell_rejected(wait)
-                raise CircuitOpenError(self.name, wait)
+                raise CircuitOpenError(name, wait)
             else:
                 permit = admit()
-            started = self._now() if self._slow_call_duration is not None else 0.0
+            started = now() if timed else 0.0
             try:
                 result = await fn(*args, **kwargs)
             except BaseException as exc:
