@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["async_sleep", "current_async_library", "is_cancellation"]
+__all__ = ["async_sleep", "current_async_library"]
 
 
 def current_async_library() -> str:
@@ -35,13 +35,3 @@ async def async_sleep(seconds: float) -> None:
         import asyncio  # noqa: PLC0415
 
         await asyncio.sleep(max(seconds, 0.0))
-
-
-def is_cancellation(exc: BaseException) -> bool:
-    """True for what must never be counted, retried or swallowed.
-
-    ``asyncio.CancelledError``, ``trio.Cancelled``, ``KeyboardInterrupt``, ``SystemExit``
-    and ``GeneratorExit`` all derive from ``BaseException`` but not ``Exception``; so does
-    anything else a program uses to unwind, and that is the rule we follow.
-    """
-    return not isinstance(exc, Exception)

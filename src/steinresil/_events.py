@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-__all__ = ["Listener", "emit", "logger", "normalize_listeners"]
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+__all__ = ["emit", "logger", "normalize_listeners"]
 
 logger = logging.getLogger("steinresil")
 logger.addHandler(logging.NullHandler())  # the application decides where logs go
 
-E_contra = TypeVar("E_contra", contravariant=True)
 E = TypeVar("E")
-
-Listener = Callable[[E], object]
-"""A callable that receives one event; its return value is ignored."""
 
 
 def normalize_listeners(
