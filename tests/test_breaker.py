@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import math
@@ -661,3 +662,30 @@ async def test_async_cancellation_is_not_counted(clock: FakeClock, anyio_backend
     assert cb.state is sr.CircuitState.CLOSED
     assert cb.metrics.ignored_calls == 1
     assert cb.metrics.failed_calls == 0
+
+
+class AsyncCallable:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, fail: bool) -> str:
+        self.calls += 1
+        if fail:
+            raise Boom
+        return "ok"
+
+
+@pytest.mark.anyio
+async def test_objects_with_async_call_and_partials_are_guarded_as_async(clock: FakeClock) -> None:
+    cb = sr.CircuitBreaker("x", failure_threshold=2, clock=clock)
+    guarded = cb(AsyncCallable())
+    assert inspect.iscoroutinefunction(guarded)
+    assert await guarded(fail=False) == "ok"
+    with pytest.raises(Boom):
+        await guarded(fail=True)  # the failure is seen when awaited, not when called
+    partial = cb(functools.partial(AsyncCallable(), fail=True))
+    with pytest.raises(Boom):
+        await partial()
+    assert cb.state is sr.CircuitState.OPEN
+    for strategy in (sr.RetryPolicy(max_retries=0), sr.Bulkhead(1), sr.Pipeline()):
+        assert inspect.iscoroutinefunction(strategy(AsyncCallable()))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import inspect
 import math
 import threading
 from collections.abc import Awaitable, Callable, Iterable
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
 
 from steinresil._clock import Clock, system_clock
+from steinresil._concurrency import is_async_callable
 from steinresil._errors import CallRejectedError, CircuitOpenError
 from steinresil._events import emit, logger, normalize_listeners
 from steinresil._state_store import SharedState
@@ -646,7 +646,7 @@ class CircuitBreaker:
         """Decorate a function or coroutine function; its signature is kept."""
         if not callable(fn):
             raise TypeError(f"CircuitBreaker({self.name!r}) decorates callables, got {fn!r}")
-        if inspect.iscoroutinefunction(fn):
+        if is_async_callable(fn):
             return self._wrap_async(fn)
         return self._wrap_sync(fn)
 

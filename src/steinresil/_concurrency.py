@@ -6,9 +6,11 @@ and loop-neutral. trio is detected through sniffio, which trio itself depends on
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 
-__all__ = ["async_sleep", "current_async_library"]
+__all__ = ["async_sleep", "current_async_library", "is_async_callable"]
 
 
 def current_async_library() -> str:
@@ -35,3 +37,14 @@ async def async_sleep(seconds: float) -> None:
         import asyncio  # noqa: PLC0415
 
         await asyncio.sleep(max(seconds, 0.0))
+
+
+def is_async_callable(fn: object) -> bool:
+    """Whether calling ``fn`` gives a coroutine: ``async def``, an object whose
+    ``__call__`` is ``async def``, or a ``functools.partial`` of either. Decorators ask
+    this once, when applied."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004 - we want the method, not callable()
+    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import inspect
 import logging
 import math
 import time
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeAlias, Type
 from steinresil import _testmode
 from steinresil._budget import RetryBudget
 from steinresil._clock import Clock, SystemClock, system_clock
+from steinresil._concurrency import is_async_callable
 from steinresil._errors import CallRejectedError, RetryBudgetExhaustedError
 from steinresil._events import emit, logger, normalize_listeners
 from steinresil._retry_after import WaitFrom, as_seconds, retry_after_from
@@ -700,7 +700,7 @@ class RetryPolicy:
         """Decorate a function or coroutine function; its signature is kept."""
         if not callable(fn):
             raise TypeError(f"RetryPolicy({self.name!r}) decorates callables, got {fn!r}")
-        if inspect.iscoroutinefunction(fn):
+        if is_async_callable(fn):
             run_async = self._run_async
 
             @functools.wraps(fn)

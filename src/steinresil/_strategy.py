@@ -8,8 +8,9 @@ primitives can use ``decorate`` without importing the pipeline (which imports th
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast, runtime_checkable
+
+from steinresil._concurrency import is_async_callable
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -48,7 +49,7 @@ def decorate(strategy: Strategy, fn: Callable[P, Any], attribute: str) -> Callab
     if not callable(fn):
         raise TypeError(f"{strategy!r} decorates callables, got {fn!r}")
     wrapper: Callable[P, Any]
-    if inspect.iscoroutinefunction(fn):
+    if is_async_callable(fn):
         call_async = strategy.call_async
         afn = cast("Callable[P, Awaitable[Any]]", fn)
 

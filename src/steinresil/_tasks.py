@@ -16,7 +16,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from steinresil._concurrency import current_async_library
+from steinresil._concurrency import current_async_library, is_async_callable
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -44,16 +44,6 @@ def start_daemon_thread(target: Callable[[], None], name: str) -> None:
     hold up ``asyncio.run`` at exit or use up a pool the application shares.
     """
     threading.Thread(target=target, name=name, daemon=True).start()
-
-
-def is_async_callable(fn: object) -> bool:
-    """Whether calling ``fn`` gives a coroutine: ``async def``, a partial of one, or an
-    object whose ``__call__`` is ``async def``."""
-    import inspect  # noqa: PLC0415 - cheap, but only needed at configuration time
-
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        getattr(fn, "__call__", None)  # noqa: B004 - we want the method, not callable()
-    )
 
 
 def _in_async_context() -> bool:
