@@ -46,9 +46,13 @@ def retry_after_from(error: Exception) -> float | None:
     Looks at ``error.retry_after`` first (``CircuitOpenError``, ``RateLimitExceededError``
     and any exception of yours), then at an HTTP 429/503 response's ``Retry-After``.
     """
-    # Most errors say nothing: find that out without four failing attribute lookups.
-    if error.__dict__.keys().isdisjoint(_SAYING) and not _class_may_say(type(error)):
-        return None
+    # Most errors say nothing: find that out without four failing attribute lookups. The
+    # class answer is cached; an instance can only add a wait through its __dict__.
+    says = _CLASSES_SAYING.get(type(error))
+    if not (says or (says is None and _class_may_say(type(error)))):
+        own = error.__dict__
+        if not own or own.keys().isdisjoint(_SAYING):
+            return None
     wait = as_seconds(getattr(error, "retry_after", None))
     if wait is not None:
         return wait
