@@ -31,6 +31,7 @@ from steinresil._strategy import decorator_factory
 from steinresil._validation import (
     Duration,
     check_duration,
+    check_name,
     check_optional_duration,
     check_positive_int,
     check_rate,
@@ -241,8 +242,7 @@ class CircuitBreaker:
         state_store: CircuitStateStore | None = None,
     ) -> None:
         owner = f"CircuitBreaker({name!r})"
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"CircuitBreaker: name must be a non-empty string, got {name!r}")
+        check_name("CircuitBreaker", name)
         self.name = name
         self.failure_threshold = check_positive_int(owner, "failure_threshold", failure_threshold)
         self.success_threshold = check_positive_int(owner, "success_threshold", success_threshold)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from steinresil._clock import Clock, SystemClock, system_clock
+from steinresil._validation import check_name
 
 if TYPE_CHECKING:
     from steinresil._registry import Registry
@@ -88,8 +89,7 @@ class RetryBudget:
         registry: Registry | None = None,
     ) -> None:
         owner = f"RetryBudget({name!r})"
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"RetryBudget: name must be a non-empty string, got {name!r}")
+        check_name("RetryBudget", name)
         self.name = name
         self.ratio = _check_number(owner, "ratio", ratio)
         self.min_per_second = _check_number(owner, "min_per_second", min_per_second)

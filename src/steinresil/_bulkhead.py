@@ -22,7 +22,7 @@ from steinresil._concurrency import current_async_library
 from steinresil._errors import BulkheadFullError
 from steinresil._events import emit, normalize_listeners
 from steinresil._strategy import decorate
-from steinresil._validation import Duration, check_optional_duration, check_positive_int
+from steinresil._validation import Duration, check_name, check_optional_duration, check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -215,8 +215,7 @@ class Bulkhead:
         listeners: Iterable[Callable[[BulkheadRejected], object]] = (),
         registry: Registry | None = None,
     ) -> None:
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"Bulkhead: name must be a non-empty string, got {name!r}")
+        check_name("Bulkhead", name)
         owner = f"Bulkhead({name!r})"
         self.name = name
         self.max_concurrent = check_positive_int(owner, "max_concurrent", max_concurrent)

@@ -32,7 +32,7 @@ from steinresil._errors import (
 from steinresil._events import emit, logger, normalize_listeners
 from steinresil._health import HealthCheck, HealthStatus, read_health
 from steinresil._tasks import TaskGroup, is_async_callable, open_task_group, run_blocking
-from steinresil._validation import Duration, check_optional_duration
+from steinresil._validation import Duration, check_name, check_optional_duration
 
 __all__ = [
     "EntryFailed",
@@ -232,8 +232,7 @@ class FallbackChain(Generic[P, T]):
         clock: Clock | None = None,
         listeners: Iterable[Callable[[FallbackEvent], object]] = (),
     ) -> None:
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"FallbackChain: name must be a non-empty string, got {name!r}")
+        check_name("FallbackChain", name)
         owner = f"FallbackChain({name!r})"
         self.name = name
         default = _exception_matcher(owner, "when", when)

@@ -38,7 +38,7 @@ from steinresil._tasks import (
     start_daemon_thread,
     wait_for_wakeup,
 )
-from steinresil._validation import Duration, check_duration, check_optional_duration
+from steinresil._validation import Duration, check_duration, check_name, check_optional_duration
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -299,10 +299,7 @@ class HealthAggregator:
     ) -> None:
         """Add a check. A non-critical component that fails only degrades the whole."""
         owner = f"HealthAggregator.register({name!r})"
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(
-                f"HealthAggregator.register: name must be a non-empty string, got {name!r}"
-            )
+        check_name("HealthAggregator.register", name)
         if not callable(check):
             raise ValueError(f"{owner}: check must be a callable, got {check!r}")
         if not isinstance(critical, bool):

@@ -23,7 +23,7 @@ from steinresil._clock import Clock, system_clock
 from steinresil._errors import RateLimitExceededError
 from steinresil._events import emit, normalize_listeners
 from steinresil._strategy import decorate
-from steinresil._validation import Duration, check_duration, check_positive_int
+from steinresil._validation import Duration, check_duration, check_name, check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -120,8 +120,7 @@ class RateLimiter:
         listeners: Iterable[Callable[[RateLimitRejected], object]] = (),
         registry: Registry | None = None,
     ) -> None:
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"RateLimiter: name must be a non-empty string, got {name!r}")
+        check_name("RateLimiter", name)
         owner = f"RateLimiter({name!r})"
         self.name = name
         self.rate = _check_rate(owner, rate)

@@ -34,6 +34,7 @@ from steinresil._strategy import decorator_factory
 from steinresil._validation import (
     Duration,
     check_duration,
+    check_name,
     check_optional_duration,
     check_positive_int,
 )
@@ -513,8 +514,7 @@ class RetryPolicy:
         registry: Registry | None = None,
     ) -> None:
         owner = f"RetryPolicy({name!r})"
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"RetryPolicy: name must be a non-empty string, got {name!r}")
+        check_name("RetryPolicy", name)
         self.name = name
         self.max_retries = check_positive_int(owner, "max_retries", max_retries, minimum=0)
         self.initial_delay = check_duration(owner, "initial_delay", initial_delay)

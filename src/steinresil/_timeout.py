@@ -25,7 +25,7 @@ from steinresil._concurrency import current_async_library
 from steinresil._errors import TimeoutExceededError
 from steinresil._events import emit, logger, normalize_listeners
 from steinresil._strategy import decorate
-from steinresil._validation import Duration, check_duration
+from steinresil._validation import Duration, check_duration, check_name
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -255,8 +255,7 @@ class Timeout:
         listeners: Iterable[Callable[[TimeoutExpired], object]] = (),
         registry: Registry | None = None,
     ) -> None:
-        if not isinstance(name, str) or not name:  # type: ignore[redundant-expr] # untyped callers
-            raise ValueError(f"Timeout: name must be a non-empty string, got {name!r}")
+        check_name("Timeout", name)
         owner = f"Timeout({name!r})"
         self.name = name
         self.seconds = check_duration(owner, "seconds", seconds, allow_zero=False)

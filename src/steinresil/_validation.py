@@ -9,6 +9,7 @@ from typing import TypeAlias
 __all__ = [
     "Duration",
     "check_duration",
+    "check_name",
     "check_optional_duration",
     "check_positive_int",
     "check_rate",
@@ -20,6 +21,13 @@ Duration: TypeAlias = float | int | timedelta
 
 def _fail(owner: str, field: str, value: object, rule: str) -> ValueError:
     return ValueError(f"{owner}: {field} must be {rule}, got {value!r}")
+
+
+def check_name(owner: str, value: object) -> str:
+    """A non-empty string: what registries, metrics and logs know an instance by."""
+    if not isinstance(value, str) or not value:
+        raise _fail(owner, "name", value, "a non-empty string")
+    return value
 
 
 def check_positive_int(owner: str, field: str, value: object, *, minimum: int = 1) -> int:
