@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import weakref
 
 import pytest
 
@@ -119,3 +121,52 @@ def test_a_failing_store_never_breaks_the_call(caplog: pytest.LogCaptureFixture)
         trip(a)  # raises Boom, not ConnectionError
     assert a.state is sr.CircuitState.OPEN
     assert "could not publish" in caplog.text
+
+
+def test_a_late_breaker_gets_the_wait_that_is_left() -> None:
+    clock = FakeClock()
+    store = sr.InMemoryStateStore(clock=clock)
+    first = sr.CircuitBreaker("payments", failure_threshold=1, clock=clock, state_store=store)
+    with pytest.raises(Boom):
+        first.call(lambda: (_ for _ in ()).throw(Boom()))
+    clock.advance(20)
+    joining = sr.CircuitBreaker("payments", clock=clock, state_store=store)
+    with pytest.raises(sr.CircuitOpenError) as info:
+        joining.call(lambda: 1)
+    assert info.value.retry_after == pytest.approx(10.0)
+
+
+def test_a_breaker_joining_after_the_wait_ran_out_lets_a_trial_through() -> None:
+    clock = FakeClock()
+    store = sr.InMemoryStateStore(clock=clock)
+    first = sr.CircuitBreaker("payments", failure_threshold=1, clock=clock, state_store=store)
+    with pytest.raises(Boom):
+        first.call(lambda: (_ for _ in ()).throw(Boom()))
+    clock.advance(31)
+    joining = sr.CircuitBreaker("payments", clock=clock, state_store=store)
+    assert joining.accepting_calls
+    assert joining.call(lambda: 1) == 1
+
+
+def test_the_store_does_not_keep_dropped_breakers_alive() -> None:
+    store = sr.InMemoryStateStore()
+    a, b = pair(store)
+    assert store.subscribers("payments") == 2
+    gone = weakref.ref(b)
+    del b
+    gc.collect()
+    assert gone() is None
+    assert store.subscribers("payments") == 1
+    trip(a)  # publishing to a dropped breaker is not an error
+    assert store.subscribers("payments") == 1
+
+
+def test_unsubscribe_of_an_unknown_pair_is_ignored() -> None:
+    sr.InMemoryStateStore().unsubscribe("nobody", "nowhere")
+
+
+def test_origins_are_random_per_breaker() -> None:
+    store = sr.InMemoryStateStore()
+    a, b = pair(store)
+    assert a._origin != b._origin
+    assert a._origin.startswith("payments@")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import secrets
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast
 from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import is_async_callable
 from steinresil._errors import CallRejectedError, CircuitOpenError
-from steinresil._events import emit, logger, normalize_listeners
+from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._state_store import SharedState
 from steinresil._strategy import decorator_factory
 from steinresil._validation import (
@@ -198,6 +200,7 @@ class CircuitBreaker:
         "_lock",
         "_now",
         "_opened_at",
+        "_origin",
         "_record_exc",
         "_record_result",
         "_rejected_calls",
@@ -276,10 +279,10 @@ class CircuitBreaker:
         )
         self._start_closed()
         self._state_store = state_store
+        # Random, not id(): ids repeat across processes sharing one store.
+        self._origin = f"{name}@{secrets.token_hex(8)}"
         if state_store is not None:
-            shared = state_store.subscribe(name, self._origin, self._apply_shared)
-            if shared is not None:
-                self._apply_shared(shared)
+            self._subscribe(state_store)
         if registry is not None:
             registry.add(self)
 
@@ -559,9 +562,19 @@ class CircuitBreaker:
 
     # ---- shared state (see _state_store) ---------------------------------------------------
 
-    @property
-    def _origin(self) -> str:
-        return f"{self.name}@{id(self):x}"
+    def _subscribe(self, store: CircuitStateStore) -> None:
+        """Hear about other breakers of this name, without the store keeping us alive."""
+        this = weakref.ref(self)
+
+        def apply(shared: SharedState) -> None:
+            breaker = this()
+            if breaker is not None:
+                breaker._apply_shared(shared)
+
+        shared = store.subscribe(self.name, self._origin, apply)
+        weakref.finalize(self, _unsubscribe, store, self.name, self._origin)
+        if shared is not None:
+            self._apply_shared(shared)
 
     def _share(self, state: CircuitState) -> None:
         """Publish a local transition; a store that fails is logged, never felt by the call."""
@@ -804,8 +817,19 @@ class CircuitBreaker:
         """Also tell ``listener`` about state changes and rejections from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
 
+    def remove_listener(self, listener: Callable[[CircuitEvent], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
+
     def __repr__(self) -> str:
         return f"<CircuitBreaker {self.name!r} {self._state.value}>"
+
+
+def _unsubscribe(store: CircuitStateStore, name: str, origin: str) -> None:
+    try:
+        store.unsubscribe(name, origin)
+    except Exception:  # runs from the garbage collector: nowhere to raise to
+        logger.exception("circuit %r: could not unsubscribe from its state store", name)
 
 
 @overload

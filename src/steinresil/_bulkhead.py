@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, overl
 
 from steinresil._concurrency import current_async_library
 from steinresil._errors import BulkheadFullError
-from steinresil._events import emit, normalize_listeners
+from steinresil._events import emit, normalize_listeners, without_listener
 from steinresil._strategy import decorate
 from steinresil._validation import Duration, check_name, check_optional_duration, check_positive_int
 
@@ -401,6 +401,10 @@ class Bulkhead:
     def add_listener(self, listener: Callable[[BulkheadRejected], object]) -> None:
         """Also tell ``listener`` about refused calls from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def remove_listener(self, listener: Callable[[BulkheadRejected], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
         options = ""

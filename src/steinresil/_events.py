@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = ["emit", "logger", "normalize_listeners"]
+__all__ = ["emit", "logger", "normalize_listeners", "without_listener"]
 
 logger = logging.getLogger("steinresil")
 logger.addHandler(logging.NullHandler())  # the application decides where logs go
@@ -25,6 +25,20 @@ def normalize_listeners(
         if not callable(listener):
             raise ValueError(f"{owner}: listeners must be callables, got {listener!r}")
     return frozen
+
+
+def without_listener(
+    owner: str, listeners: tuple[Callable[[E], object], ...], listener: Callable[[E], object]
+) -> tuple[Callable[[E], object], ...]:
+    """``listeners`` less the first one equal to ``listener``.
+
+    Bound methods compare equal when they are the same method of the same object, so
+    ``remove_listener(obj.on_event)`` finds what ``add_listener(obj.on_event)`` added.
+    """
+    for index, candidate in enumerate(listeners):
+        if candidate == listener:
+            return listeners[:index] + listeners[index + 1 :]
+    raise ValueError(f"{owner}: {listener!r} is not a listener here")
 
 
 def emit(listeners: tuple[Callable[[E], object], ...], event: E) -> None:

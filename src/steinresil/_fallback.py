@@ -29,7 +29,7 @@ from steinresil._errors import (
     CircuitOpenError,
     EntryUnavailableError,
 )
-from steinresil._events import emit, logger, normalize_listeners
+from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._health import HealthCheck, HealthStatus, read_health
 from steinresil._tasks import TaskGroup, is_async_callable, open_task_group, run_blocking
 from steinresil._validation import Duration, check_name, check_optional_duration
@@ -501,6 +501,10 @@ class FallbackChain(Generic[P, T]):
     def add_listener(self, listener: Callable[[FallbackEvent], object]) -> None:
         """Also tell ``listener`` about skips, failures and fallbacks from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def remove_listener(self, listener: Callable[[FallbackEvent], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
         names = ", ".join(entry.name for entry in self._entries)

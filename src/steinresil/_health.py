@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from steinresil._breaker import CircuitBreaker, CircuitState
 from steinresil._clock import Clock, system_clock
-from steinresil._events import emit, logger, normalize_listeners
+from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._registry import Registry
 from steinresil._tasks import (
     call_with_timeout,
@@ -355,6 +355,10 @@ class HealthAggregator:
     def add_listener(self, listener: Callable[[HealthEvent], object]) -> None:
         """Also tell ``listener`` about finished checks and status changes from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def remove_listener(self, listener: Callable[[HealthEvent], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
 
     @property
     def names(self) -> tuple[str, ...]:

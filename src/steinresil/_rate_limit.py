@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, overload
 
 from steinresil._clock import Clock, system_clock
 from steinresil._errors import RateLimitExceededError
-from steinresil._events import emit, normalize_listeners
+from steinresil._events import emit, normalize_listeners, without_listener
 from steinresil._strategy import decorate
 from steinresil._validation import Duration, check_duration, check_name, check_positive_int
 
@@ -308,6 +308,10 @@ class RateLimiter:
     def add_listener(self, listener: Callable[[RateLimitRejected], object]) -> None:
         """Also tell ``listener`` about refused calls from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def remove_listener(self, listener: Callable[[RateLimitRejected], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
         options = f", per={self.per!r}"

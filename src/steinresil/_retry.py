@@ -28,7 +28,7 @@ from steinresil._budget import RetryBudget
 from steinresil._clock import Clock, SystemClock, system_clock
 from steinresil._concurrency import is_async_callable
 from steinresil._errors import CallRejectedError, RetryBudgetExhaustedError
-from steinresil._events import emit, logger, normalize_listeners
+from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._retry_after import WaitFrom, as_seconds, retry_after_from
 from steinresil._strategy import decorator_factory
 from steinresil._validation import (
@@ -745,6 +745,11 @@ class RetryPolicy:
     def add_listener(self, listener: Callable[[RetryEvent], object]) -> None:
         """Also tell ``listener`` about every retry event from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+        self._update_fast_path()
+
+    def remove_listener(self, listener: Callable[[RetryEvent], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
         self._update_fast_path()
 
     def __repr__(self) -> str:

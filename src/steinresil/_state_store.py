@@ -15,16 +15,18 @@ process); a Redis-backed store for many processes implements the same protocol.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
+
+from steinresil._clock import system_clock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from steinresil._breaker import CircuitState
+    from steinresil._clock import Clock
 
-__all__ = ["CircuitStateStore", "InMemoryStateStore", "SharedState"]
+__all__ = ["CircuitStateStore", "InMemoryStateStore", "SharedState", "aged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +37,17 @@ class SharedState:
     retry_after: float
     """Seconds until a trial call is allowed (for OPEN); 0 otherwise."""
     origin: str
-    """Which breaker published it, so a store need not filter echoes itself."""
+    """Which breaker published it: a random token per breaker, unique across processes
+    (``id()`` is not), so a store can drop a breaker's own echo."""
 
 
 class CircuitStateStore(Protocol):
-    """What a breaker needs from a shared store: publish changes, hear about others'."""
+    """What a breaker needs from a shared store: publish changes, hear about others'.
+
+    A store must not keep breakers alive: a breaker subscribes with an ``apply`` that
+    holds it only weakly and unsubscribes when it is garbage-collected, so a store may
+    keep ``apply`` as long as it likes until ``unsubscribe``.
+    """
 
     def subscribe(
         self, name: str, origin: str, apply: Callable[[SharedState], None]
@@ -47,8 +55,14 @@ class CircuitStateStore(Protocol):
         """Call ``apply`` with every state other breakers named ``name`` publish from now on.
 
         Returns the state last published for ``name``, if any, so a breaker that starts
-        while the circuit is open elsewhere starts open too.
+        while the circuit is open elsewhere starts open too. Its ``retry_after`` is what
+        is left *now*, not what it was when published: a breaker joining after the wait
+        ran out gets ``0.0`` and lets a trial through at once.
         """
+        ...
+
+    def unsubscribe(self, name: str, origin: str) -> None:
+        """Forget the subscription ``origin`` made for ``name``; unknown pairs are ignored."""
         ...
 
     def publish(self, name: str, shared: SharedState) -> None:
@@ -56,28 +70,58 @@ class CircuitStateStore(Protocol):
         ...
 
 
-class InMemoryStateStore:
-    """A ``CircuitStateStore`` for breakers in one interpreter."""
+def aged(shared: SharedState, elapsed: float) -> SharedState:
+    """``shared`` as it stands ``elapsed`` seconds after it was published."""
+    if shared.retry_after <= 0 or elapsed <= 0:
+        return shared
+    return replace(shared, retry_after=max(0.0, shared.retry_after - elapsed))
 
-    def __init__(self) -> None:
+
+class InMemoryStateStore:
+    """A ``CircuitStateStore`` for breakers in one interpreter.
+
+    ``clock`` measures how long ago the last state was published, so a breaker that
+    subscribes later gets the wait that is left (pass the breakers' ``FakeClock`` in
+    tests).
+    """
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self._now = (clock if clock is not None else system_clock).monotonic
         self._lock = threading.Lock()
-        self._subscribers: dict[str, list[tuple[str, Callable[[SharedState], None]]]] = defaultdict(
-            list
-        )
-        self._last: dict[str, SharedState] = {}
+        self._subscribers: dict[str, dict[str, Callable[[SharedState], None]]] = {}
+        self._last: dict[str, tuple[SharedState, float]] = {}
 
     def subscribe(
         self, name: str, origin: str, apply: Callable[[SharedState], None]
     ) -> SharedState | None:
         with self._lock:
-            self._subscribers[name].append((origin, apply))
-            return self._last.get(name)
+            self._subscribers.setdefault(name, {})[origin] = apply
+            last = self._last.get(name)
+            if last is None:
+                return None
+            shared, published_at = last
+            return aged(shared, self._now() - published_at)
+
+    def unsubscribe(self, name: str, origin: str) -> None:
+        with self._lock:
+            subscribers = self._subscribers.get(name)
+            if subscribers is not None:
+                subscribers.pop(origin, None)
+                if not subscribers:
+                    del self._subscribers[name]
 
     def publish(self, name: str, shared: SharedState) -> None:
         with self._lock:
-            self._last[name] = shared
+            self._last[name] = (shared, self._now())
             targets = [
-                apply for origin, apply in self._subscribers[name] if origin != shared.origin
+                apply
+                for origin, apply in self._subscribers.get(name, {}).items()
+                if origin != shared.origin
             ]
         for apply in targets:  # outside the lock: apply() takes the other breaker's lock
             apply(shared)
+
+    def subscribers(self, name: str) -> int:
+        """How many breakers named ``name`` listen here (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._subscribers.get(name, ()))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar, overlo
 
 from steinresil._concurrency import current_async_library
 from steinresil._errors import TimeoutExceededError
-from steinresil._events import emit, logger, normalize_listeners
+from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._strategy import decorate
 from steinresil._validation import Duration, check_duration, check_name
 
@@ -335,6 +335,10 @@ class Timeout:
     def add_listener(self, listener: Callable[[TimeoutExpired], object]) -> None:
         """Also tell ``listener`` about expired calls from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def remove_listener(self, listener: Callable[[TimeoutExpired], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
         named = "" if self.name == "default" else f", name={self.name!r}"
