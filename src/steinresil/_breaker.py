@@ -20,10 +20,10 @@ import secrets
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
 
+from steinresil._blocks import OpenBlocks
 from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import is_async_callable
 from steinresil._errors import CallRejectedError, CircuitOpenError
@@ -187,9 +187,9 @@ class CircuitBreaker:
 
     __slots__ = (
         "__weakref__",
+        "_blocks",
         "_closed",
         "_consecutive_failures",
-        "_context_permits",
         "_failed_calls",
         "_generation",
         "_half_open_in_flight",
@@ -274,9 +274,7 @@ class CircuitBreaker:
         # beyond a counter: consecutive mode, no result predicate, no slow-call timing.
         self._simple = self._tracker is None and record_result is None
         self._lock = threading.Lock()
-        self._context_permits: ContextVar[tuple[tuple[int, float], ...]] = ContextVar(
-            f"steinresil.breaker.{name}", default=()
-        )
+        self._blocks: OpenBlocks[tuple[int, float]] = OpenBlocks()
         self._start_closed()
         self._state_store = state_store
         # Random, not id(): ids repeat across processes sharing one store.
@@ -706,12 +704,12 @@ class CircuitBreaker:
         return guarded
 
     # ---- drivers: context managers -------------------------------------------------------
-    # ``with cb:`` has nowhere to keep per-call data but the context: each thread and each
-    # task has its own, so one breaker can guard blocks everywhere at once.
+    # Each block's permit is kept per block (see _blocks): blocks may end out of order or
+    # on another thread or task, and must still give back their own permit.
 
     def __enter__(self) -> Self:
         permit = _NORMAL if self._closed else self._admit()
-        self._context_permits.set((*self._context_permits.get(), (permit, self._started())))
+        self._blocks.begin((permit, self._started()))
         return self
 
     def __exit__(
@@ -720,16 +718,16 @@ class CircuitBreaker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        stack = self._context_permits.get()
-        self._context_permits.set(stack[:-1])
-        permit, started = stack[-1]
+        permit, started = self._blocks.end()
         if exc is None:
             self._on_result(permit, None, started)
         else:
             self._on_exception(permit, exc, started)
 
     async def __aenter__(self) -> Self:
-        return self.__enter__()
+        permit = _NORMAL if self._closed else self._admit()
+        self._blocks.begin((permit, self._started()))
+        return self
 
     async def __aexit__(
         self,
@@ -737,7 +735,11 @@ class CircuitBreaker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.__exit__(exc_type, exc, tb)
+        permit, started = self._blocks.end()
+        if exc is None:
+            self._on_result(permit, None, started)
+        else:
+            self._on_exception(permit, exc, started)
 
     # ---- state, metrics and manual control --------------------------------------------------
 

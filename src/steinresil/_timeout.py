@@ -17,10 +17,10 @@ import contextvars
 import os
 import queue
 import threading
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar, overload
 
+from steinresil._blocks import OpenBlocks
 from steinresil._concurrency import current_async_library
 from steinresil._errors import TimeoutExceededError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
@@ -262,11 +262,9 @@ class Timeout:
         self._listeners = normalize_listeners(owner, listeners)
         self._lock = threading.Lock()
         self._timed_out = 0
-        # ``async with`` keeps its deadline per task: one Timeout can guard blocks in many
-        # tasks at once, and nested blocks in one task.
-        self._deadlines: ContextVar[tuple[_Deadline, ...]] = ContextVar(
-            f"steinresil.timeout.{name}", default=()
-        )
+        # ``async with`` keeps a deadline per block (see _blocks): one Timeout can guard
+        # blocks in many tasks at once, nested blocks, and blocks that end out of order.
+        self._deadlines: OpenBlocks[_Deadline] = OpenBlocks()
         if registry is not None:
             registry.add(self)
 
@@ -311,7 +309,7 @@ class Timeout:
     async def __aenter__(self) -> Self:
         deadline = _Deadline(self)
         await deadline.__aenter__()
-        self._deadlines.set((*self._deadlines.get(), deadline))
+        self._deadlines.begin(deadline)
         return self
 
     async def __aexit__(
@@ -320,9 +318,7 @@ class Timeout:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        stack = self._deadlines.get()
-        self._deadlines.set(stack[:-1])
-        await stack[-1].__aexit__(exc_type, exc, tb)
+        await self._deadlines.end().__aexit__(exc_type, exc, tb)
 
     # ---- metrics and listeners -------------------------------------------------------------
 
