@@ -779,10 +779,10 @@ def test_entries_are_fallbacks_named_after_their_functions() -> None:
         (lambda: sr.FallbackChain([print], hedge_after=-1), "hedge_after"),
         (lambda: sr.FallbackChain([print], hedge_after=math.nan), "hedge_after"),
         (lambda: sr.FallbackChain([print], when=None), "when must be"),
-        (lambda: sr.FallbackChain([print], when=("x",)), "when must hold exception types"),
+        (lambda: sr.FallbackChain([print], when=("x",)), "when must be an exception class"),
         (
             lambda: sr.FallbackChain([sr.Fallback(print, when=(1,))]),
-            "when must hold exception types",
+            "when must be an exception class",
         ),
         (lambda: sr.FallbackChain([print], listeners=[1]), "listeners must be callables"),
         (lambda: sr.Fallback(3), "fn must be a callable"),

@@ -14,7 +14,6 @@ from steinresil._breaker import (
     CircuitMetrics,
     CircuitState,
     CircuitStateChanged,
-    ExceptionFilter,
     circuit_breaker,
 )
 from steinresil._budget import RetryBudget, RetryBudgetMetrics
@@ -42,6 +41,7 @@ from steinresil._fallback import (
     SkipReason,
     fallback,
 )
+from steinresil._filters import ExceptionFilter
 from steinresil._health import (
     ComponentHealth,
     ComponentReport,

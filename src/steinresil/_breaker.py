@@ -19,15 +19,15 @@ import math
 import secrets
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, overload
 
 from steinresil._blocks import OpenBlocks
 from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import is_async_callable
 from steinresil._errors import CallRejectedError, CircuitOpenError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
+from steinresil._filters import ExceptionFilter, exception_filter
 from steinresil._state_store import SharedState
 from steinresil._strategy import decorator_factory
 from steinresil._validation import (
@@ -41,6 +41,7 @@ from steinresil._validation import (
 from steinresil._window import CountWindow, OutcomeTracker, TimeWindow, Totals, Window
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
     from types import TracebackType
 
     from steinresil._registry import Registry
@@ -53,17 +54,11 @@ __all__ = [
     "CircuitMetrics",
     "CircuitState",
     "CircuitStateChanged",
-    "ExceptionFilter",
     "circuit_breaker",
 ]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-ExceptionFilter: TypeAlias = (
-    type[BaseException] | tuple[type[BaseException], ...] | Callable[[BaseException], bool]
-)
-"""Exception types (one or a tuple) or a predicate on the exception."""
 
 
 class CircuitState(enum.Enum):
@@ -143,25 +138,6 @@ class CircuitMetrics:
 # generation number of the half-open period whose trial slot it holds. Generations make a
 # trial that finishes after the state moved on harmless.
 _NORMAL = 0
-
-
-def _exception_matcher(
-    owner: str, field: str, spec: object
-) -> Callable[[BaseException], bool] | None:
-    if spec is None:
-        return None
-    if isinstance(spec, type) and issubclass(spec, BaseException):
-        return lambda exc: isinstance(exc, spec)
-    if isinstance(spec, tuple):
-        if not all(isinstance(t, type) and issubclass(t, BaseException) for t in spec):
-            raise ValueError(f"{owner}: {field} must hold exception types, got {spec!r}")
-        types = spec
-        return lambda exc: isinstance(exc, types)
-    if callable(spec):
-        return cast("Callable[[BaseException], bool]", spec)
-    raise ValueError(
-        f"{owner}: {field} must be an exception type, a tuple of them or a predicate, got {spec!r}"
-    )
 
 
 class CircuitBreaker:
@@ -258,8 +234,10 @@ class CircuitBreaker:
         )
         self.window = window
         self._tracker: OutcomeTracker | None = window.tracker() if window is not None else None
-        self._record_exc = _exception_matcher(owner, "record", record)
-        ignore_matcher = _exception_matcher(owner, "ignore", ignore)
+        self._record_exc = exception_filter(
+            owner, "record", Exception if record is None else record, refusals_when_named=True
+        )
+        ignore_matcher = exception_filter(owner, "ignore", ignore, refusals_when_named=False)
         self._ignore = None if ignore == () else ignore_matcher
         if record_result is not None and not callable(record_result):
             raise ValueError(f"{owner}: record_result must be a predicate, got {record_result!r}")
@@ -487,19 +465,22 @@ class CircuitBreaker:
 
     def _on_exception(self, permit: int, exc: BaseException, started: float) -> None:
         """Sort an exception into ignored, failure or success, and account for it."""
-        if not isinstance(exc, Exception) or (self._ignore is not None and self._ignore(exc)):
+        if not isinstance(exc, Exception):  # cancellation and exits are never counted
             self._release(permit)
-        elif self._record_exc is None:
-            # By default a refusal from a guard inside this one (a full bulkhead, a rate
-            # limit, another open circuit) says nothing about the dependency: not counted.
-            if isinstance(exc, CallRejectedError):
-                self._release(permit)
-            else:
-                self._record(permit, failed=True, started=started)
-        elif self._record_exc(exc):
-            self._record(permit, failed=True, started=started)
+            return
+        try:
+            ignored = self._ignore is not None and self._ignore(exc)
+            failed = not ignored and self._record_exc(exc)
+        except BaseException as error:
+            self._predicate_raised(permit, error, started)
+            raise
+        # A refusal from a guard inside this one (a full bulkhead, a rate limit, another
+        # open circuit) says nothing about the dependency: unless ``record`` names it, it
+        # is not counted at all (not even as a success).
+        if ignored or (not failed and isinstance(exc, CallRejectedError)):
+            self._release(permit)
         else:
-            self._record(permit, failed=False, started=started)
+            self._record(permit, failed=bool(failed), started=started)
 
     def _on_result(self, permit: int, result: object, started: float) -> None:
         if self._simple and not permit:
@@ -513,8 +494,24 @@ class CircuitBreaker:
                 finally:
                     lock.release()
             return
-        failed = self._record_result is not None and bool(self._record_result(result))
+        try:
+            failed = self._record_result is not None and bool(self._record_result(result))
+        except BaseException as error:
+            self._predicate_raised(permit, error, started)
+            raise
         self._record(permit, failed=failed, started=started)
+
+    def _predicate_raised(self, permit: int, error: BaseException, started: float) -> None:
+        """``record``, ``ignore`` or ``record_result`` raised: the call still ends.
+
+        Its permit must come back (else a half-open circuit would wait for a trial that
+        never finishes), so the call counts as a failure; the predicate's error then
+        propagates to the caller, with the call's own error as its ``__context__``.
+        """
+        if isinstance(error, Exception):
+            self._record(permit, failed=True, started=started)
+        else:
+            self._release(permit)
 
     def _move(self, new: CircuitState, reason: str, now: float) -> CircuitStateChanged:
         """Change state with the lock held; the caller announces the event after releasing."""

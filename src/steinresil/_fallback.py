@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
 
-from steinresil._breaker import CircuitBreaker, ExceptionFilter, _exception_matcher
+from steinresil._breaker import CircuitBreaker
 from steinresil._clock import Clock, system_clock
 from steinresil._errors import (
     AllFallbacksFailedError,
@@ -30,6 +30,7 @@ from steinresil._errors import (
     EntryUnavailableError,
 )
 from steinresil._events import emit, logger, normalize_listeners, without_listener
+from steinresil._filters import ExceptionFilter, exception_filter
 from steinresil._health import HealthCheck, HealthStatus, read_health
 from steinresil._tasks import TaskGroup, is_async_callable, open_task_group, run_blocking
 from steinresil._validation import Duration, check_name, check_optional_duration
@@ -142,7 +143,8 @@ class Fallback(Generic[P, T]):
             raise ValueError(f"{owner}: breaker must be a CircuitBreaker, got {self.breaker!r}")
         if self.health is not None and not callable(self.health):
             raise ValueError(f"{owner}: health must be a callable check, got {self.health!r}")
-        _exception_matcher(owner, "when", self.when)
+        if self.when is not None:
+            exception_filter(owner, "when", self.when, refusals_when_named=False)
         if not isinstance(self.last_resort, bool):
             raise ValueError(
                 f"{owner}: last_resort must be True or False, got {self.last_resort!r}"
@@ -235,9 +237,7 @@ class FallbackChain(Generic[P, T]):
         check_name("FallbackChain", name)
         owner = f"FallbackChain({name!r})"
         self.name = name
-        default = _exception_matcher(owner, "when", when)
-        if default is None:
-            raise ValueError(f"{owner}: when must be exception types or a predicate, got None")
+        default = exception_filter(owner, "when", when, refusals_when_named=False)
         self.hedge_after = check_optional_duration(owner, "hedge_after", hedge_after)
         self.clock = clock if clock is not None else system_clock
         self._listeners = normalize_listeners(owner, listeners)
@@ -654,7 +654,13 @@ def _build_entries(
                 f"{owner}: entries[{index}].last_resort must be False: only the last entry "
                 f"can be the last resort, got {config.name!r} at {index} of {len(items)}"
             )
-        matcher = _exception_matcher(owner, f"entries[{index}].when", config.when) or default
+        matcher = (
+            default
+            if config.when is None
+            else exception_filter(
+                owner, f"entries[{index}].when", config.when, refusals_when_named=False
+            )
+        )
         built.append(_Entry(config, index, matcher))
     return tuple(built)
 

@@ -27,8 +27,9 @@ from steinresil import _testmode
 from steinresil._budget import RetryBudget
 from steinresil._clock import Clock, SystemClock, system_clock
 from steinresil._concurrency import is_async_callable
-from steinresil._errors import CallRejectedError, RetryBudgetExhaustedError
+from steinresil._errors import RetryBudgetExhaustedError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
+from steinresil._filters import ExceptionFilter, exception_filter
 from steinresil._retry_after import WaitFrom, as_seconds, retry_after_from
 from steinresil._strategy import decorator_factory
 from steinresil._validation import (
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
     from types import TracebackType
 
-    from steinresil._breaker import ExceptionFilter
     from steinresil._registry import Registry
 
 __all__ = [
@@ -379,43 +379,6 @@ class _Attempts:
         return RetryAttempt(self._call)
 
 
-def _not_a_rejection(error: Exception) -> bool:
-    return not isinstance(error, CallRejectedError)
-
-
-def _retry_matcher(owner: str, spec: object) -> Callable[[Exception], bool]:
-    """``retry_on`` as a predicate; rejections only match types that name them."""
-    if spec is Exception:
-        return _not_a_rejection
-    if isinstance(spec, type):
-        spec = (spec,)
-    if isinstance(spec, tuple):
-        for kind in spec:
-            if not (isinstance(kind, type) and issubclass(kind, BaseException)):
-                raise ValueError(f"{owner}: retry_on must hold exception types, got {spec!r}")
-            if not issubclass(kind, Exception):
-                raise ValueError(
-                    f"{owner}: retry_on cannot name {kind.__name__}: cancellation and exits "
-                    "are never retried"
-                )
-        kinds: tuple[type[Exception], ...] = spec
-        # Retrying a refusal from our own breaker, bulkhead or rate limiter only adds load
-        # to what is already being protected, so ``Exception`` alone does not cover them.
-        rejections = tuple(kind for kind in kinds if issubclass(kind, CallRejectedError))
-
-        def matches(error: Exception) -> bool:
-            if isinstance(error, CallRejectedError):
-                return isinstance(error, rejections)
-            return isinstance(error, kinds)
-
-        return matches
-    if callable(spec):
-        return cast("Callable[[Exception], bool]", spec)
-    raise ValueError(
-        f"{owner}: retry_on must be an exception type, a tuple of them or a predicate, got {spec!r}"
-    )
-
-
 def _check_multiplier(owner: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{owner}: backoff_multiplier must be a finite number, got {value!r}")
@@ -531,7 +494,12 @@ class RetryPolicy:
             )
         self.jitter = jitter
         self.retry_on = retry_on
-        self._retryable = _retry_matcher(owner, retry_on)
+        self._retryable = cast(
+            "Callable[[Exception], bool]",
+            exception_filter(
+                owner, "retry_on", retry_on, refusals_when_named=True, exceptions_only=True
+            ),
+        )
         _check_callable(owner, "retry_on_result", retry_on_result, optional=True)
         self.retry_on_result = retry_on_result
         self.deadline = check_optional_duration(owner, "deadline", deadline, allow_zero=False)
