@@ -20,11 +20,19 @@ import secrets
 import threading
 import weakref
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, overload
 
 from steinresil._blocks import OpenBlocks
 from steinresil._clock import Clock, system_clock
-from steinresil._concurrency import is_async_callable
+from steinresil._concurrency import (
+    NOT_CALLED,
+    awaited_a_non_awaitable,
+    check_decoratable,
+    is_async_callable,
+    not_awaitable,
+    refuse_coroutine,
+)
 from steinresil._errors import CallRejectedError, CircuitOpenError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._filters import ExceptionFilter, exception_filter
@@ -611,6 +619,9 @@ class CircuitBreaker:
         except BaseException as exc:
             self._on_exception(permit, exc, started)
             raise
+        if type(result) is CoroutineType:  # an async function given to call(): not counted
+            self._release(permit)
+            refuse_coroutine(repr(self), fn, result)
         self._on_result(permit, result, started)
         return result
 
@@ -620,9 +631,14 @@ class CircuitBreaker:
         """Await ``fn(*args, **kwargs)`` through the breaker."""
         permit = _NORMAL if self._closed else self._admit()
         started = self._started()
+        pending: object = NOT_CALLED
         try:
-            result = await fn(*args, **kwargs)
+            pending = fn(*args, **kwargs)
+            result = await pending
         except BaseException as exc:
+            if awaited_a_non_awaitable(exc, pending):  # a plain function given to call_async
+                self._release(permit)
+                raise not_awaitable(repr(self), fn, pending) from None
             self._on_exception(permit, exc, started)
             raise
         self._on_result(permit, result, started)
@@ -636,8 +652,7 @@ class CircuitBreaker:
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function; its signature is kept."""
-        if not callable(fn):
-            raise TypeError(f"CircuitBreaker({self.name!r}) decorates callables, got {fn!r}")
+        check_decoratable(f"CircuitBreaker({self.name!r})", fn, inside="`with breaker:`")
         if is_async_callable(fn):
             return self._wrap_async(fn)
         return self._wrap_sync(fn)
@@ -666,6 +681,9 @@ class CircuitBreaker:
             except BaseException as exc:
                 on_exception(permit, exc, started)
                 raise
+            if type(result) is CoroutineType:  # a sync wrapper around an async function
+                self._release(permit)
+                refuse_coroutine(repr(self), fn, result)
             on_result(permit, result, started)
             return result
 

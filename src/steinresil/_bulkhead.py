@@ -356,7 +356,7 @@ class Bulkhead:
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function; its signature is kept."""
-        return decorate(self, fn, "bulkhead")
+        return decorate(self, fn, "bulkhead", inside="`with bulkhead:`")
 
     def __enter__(self) -> Self:
         self._acquire()

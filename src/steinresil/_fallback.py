@@ -23,6 +23,7 @@ from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
 
 from steinresil._breaker import CircuitBreaker
 from steinresil._clock import Clock, system_clock
+from steinresil._concurrency import check_decoratable
 from steinresil._errors import (
     AllFallbacksFailedError,
     CallRejectedError,
@@ -473,6 +474,7 @@ class FallbackChain(Generic[P, T]):
 
         The chain that runs (with ``fn`` in front) is the wrapper's ``fallback_chain``.
         """
+        check_decoratable(repr(self), fn, inside="chain.call(...)")
         chain: FallbackChain[P, T] = FallbackChain(
             [fn, *self.entries],
             name=self.name,

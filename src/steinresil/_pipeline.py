@@ -174,7 +174,7 @@ class Pipeline:
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function; its signature is kept."""
-        return decorate(self, fn, "pipeline")
+        return decorate(self, fn, "pipeline", inside="pipeline.call(...) per item")
 
     def describe(self) -> list[str]:
         """The strategies from outermost to innermost, e.g. ``["Timeout(2.0)", ...]``."""

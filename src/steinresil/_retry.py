@@ -20,13 +20,20 @@ import math
 import time
 from dataclasses import dataclass
 from random import random as _default_random
-from types import MappingProxyType
+from types import CoroutineType, MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
 
 from steinresil import _testmode
 from steinresil._budget import RetryBudget
 from steinresil._clock import Clock, SystemClock, system_clock
-from steinresil._concurrency import is_async_callable
+from steinresil._concurrency import (
+    NOT_CALLED,
+    awaited_a_non_awaitable,
+    check_decoratable,
+    is_async_callable,
+    not_awaitable,
+    refuse_coroutine,
+)
 from steinresil._errors import RetryBudgetExhaustedError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._filters import ExceptionFilter, exception_filter
@@ -590,7 +597,9 @@ class RetryPolicy:
 
     # Arguments travel as one tuple and one dict: unpacking and repacking them per layer
     # would cost more than everything else a success does.
-    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    def _run(  # noqa: C901 - one flat loop: a helper would cost a frame per attempt
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
         started = self._begin() if self._prepare else None
         call: _Call | None = None
         while True:
@@ -603,6 +612,8 @@ class RetryPolicy:
                 if delay is None:
                     raise
             else:
+                if type(result) is CoroutineType:  # an async function given to call()
+                    refuse_coroutine(repr(self), fn, result)
                 if call is not None:
                     delay = call.returned(result)
                 elif self.retry_on_result is None or not self.retry_on_result(result):
@@ -616,15 +627,19 @@ class RetryPolicy:
             if delay > 0:
                 self._sleep(call, delay)
 
-    async def _run_async(
+    async def _run_async(  # noqa: C901 - one flat loop, as _run
         self, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> T:
         started = self._begin() if self._prepare else None
         call: _Call | None = None
         while True:
+            pending: object = NOT_CALLED
             try:
-                result = await fn(*args, **kwargs)
+                pending = fn(*args, **kwargs)
+                result = await pending
             except Exception as exc:
+                if awaited_a_non_awaitable(exc, pending):  # a plain function: never retried
+                    raise not_awaitable(repr(self), fn, pending) from None
                 if call is None:
                     call = _Call(self, started)
                 delay = call.failed(exc)
@@ -666,8 +681,9 @@ class RetryPolicy:
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function; its signature is kept."""
-        if not callable(fn):
-            raise TypeError(f"RetryPolicy({self.name!r}) decorates callables, got {fn!r}")
+        check_decoratable(
+            f"RetryPolicy({self.name!r})", fn, inside="`for attempt in policy: with attempt:`"
+        )
         if is_async_callable(fn):
             run_async = self._run_async
 

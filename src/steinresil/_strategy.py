@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast, runtime_checkable
 
-from steinresil._concurrency import is_async_callable
+from steinresil._concurrency import check_decoratable, is_async_callable
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -40,14 +40,17 @@ class Strategy(Protocol):
         ...
 
 
-def decorate(strategy: Strategy, fn: Callable[P, Any], attribute: str) -> Callable[P, Any]:
+def decorate(
+    strategy: Strategy, fn: Callable[P, Any], attribute: str, *, inside: str
+) -> Callable[P, Any]:
     """Wrap a function or coroutine function so each call runs through ``strategy``.
 
     The wrapper keeps ``fn``'s name, docstring and signature (``functools.wraps``) and
-    carries the strategy as ``attribute``, so tests and tools can reach it.
+    carries the strategy as ``attribute``, so tests and tools can reach it. Classes and
+    generator functions are refused (see ``check_decoratable``); ``inside`` says what
+    to use instead.
     """
-    if not callable(fn):
-        raise TypeError(f"{strategy!r} decorates callables, got {fn!r}")
+    check_decoratable(repr(strategy), fn, inside=inside)
     wrapper: Callable[P, Any]
     if is_async_callable(fn):
         call_async = strategy.call_async

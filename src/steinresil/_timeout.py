@@ -304,7 +304,7 @@ class Timeout:
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function; its signature is kept."""
-        return decorate(self, fn, "timeout")
+        return decorate(self, fn, "timeout", inside="`async with timeout:`")
 
     async def __aenter__(self) -> Self:
         deadline = _Deadline(self)
