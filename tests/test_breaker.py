@@ -171,7 +171,7 @@ def test_half_open_admits_only_max_calls_at_once(clock: FakeClock) -> None:
     with pytest.raises(sr.CircuitOpenError) as info:
         cb.call(nested, 1)
     assert entered == [1, 2]  # the third concurrent trial was refused
-    assert info.value.retry_after == 0.0
+    assert info.value.retry_after == 0.3  # busy: 1 % of reset_timeout, not "now"
     # the refusal passed through both trials; a refusal is not the dependency failing,
     # so neither trial counted and both slots are free again
     assert cb.state is sr.CircuitState.HALF_OPEN

@@ -172,6 +172,7 @@ class CircuitBreaker:
     __slots__ = (
         "__weakref__",
         "_blocks",
+        "_changed_at",
         "_closed",
         "_consecutive_failures",
         "_failed_calls",
@@ -317,6 +318,7 @@ class CircuitBreaker:
         self._closed = True
         self._generation = 0
         self._opened_at = 0.0
+        self._changed_at = 0.0
         self._reopen_at = -math.inf
         self._consecutive_failures = 0
         self._half_open_in_flight = 0
@@ -376,13 +378,23 @@ class CircuitBreaker:
                     self._half_open_in_flight += 1
                     return self._generation, 0.0, changed
                 self._rejected_calls += 1
-                return -1, 0.0, changed
+                return -1, self._busy_wait(), changed
             if state is _FORCED_OPEN:  # forced a moment ago
                 self._rejected_calls += 1
                 return -1, math.inf, None
             return _NORMAL, 0.0, changed  # closed while we waited for the lock
         finally:
             lock.release()
+
+    def _busy_wait(self) -> float:
+        """How long to wait when every half-open trial slot is taken: never "now".
+
+        Nobody knows when the running trial ends, so guess it runs as long again as it
+        has so far (a caller retrying on this waits about twice as long each time, like
+        a backoff), at least 1 % and at most all of ``reset_timeout``.
+        """
+        running_for = self._now() - self._changed_at
+        return min(self.reset_timeout, max(running_for, self.reset_timeout / 100))
 
     def _tell_rejected(self, retry_after: float) -> None:
         """Tell listeners about a call rejected by an open circuit.
@@ -525,6 +537,7 @@ class CircuitBreaker:
         """Change state with the lock held; the caller announces the event after releasing."""
         old = self._state
         self._state = new
+        self._changed_at = now
         self._closed = new is _CLOSED or new is _FORCED_CLOSED
         self._generation += 1
         self._consecutive_failures = 0

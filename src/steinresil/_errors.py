@@ -54,9 +54,9 @@ class CallRejectedError(ResilienceError):
 class CircuitOpenError(CallRejectedError):
     """The circuit is open (or its half-open trial slots are taken).
 
-    ``retry_after`` is the number of seconds until a trial call will be let through:
-    ``0.0`` when the circuit is half-open and only waiting for a free trial slot,
-    ``math.inf`` when it was forced open by hand.
+    ``retry_after`` is the number of seconds until a trial call will be let through
+    (an estimate when the circuit is half-open and its trial slots are taken; never
+    ``0.0``), ``math.inf`` when it was forced open by hand.
     """
 
     # No __init__ at run time: the attributes read ``args``, so raising this costs what
