@@ -45,8 +45,8 @@ def test_a_retry_around_a_busy_breaker_backs_off_instead_of_spinning(clock: Fake
         retry_on=(sr.CircuitOpenError,),
         clock=clock,
     )
-    with cb:  # a trial holds the only slot while the retries run
-        with pytest.raises(sr.CircuitOpenError):
-            policy.call(cb.call, lambda: 1)
+    # a trial holds the only slot while the retries run
+    with cb, pytest.raises(sr.CircuitOpenError):
+        policy.call(cb.call, lambda: 1)
     # each wait as long again as the trial has run so far: a backoff, not a spin
     assert clock.sleeps == pytest.approx([0.1, 0.1, 0.2, 0.4, 0.8])
