@@ -598,7 +598,7 @@ async def test_a_hedge_with_nothing_left_to_start_keeps_waiting_for_the_current_
         listeners=[events.append],
     )
     assert await chain.call_async() == "slow answer"
-    assert [type(event).__name__ for event in events] == ["EntrySkipped"]
+    assert [type(event).__name__ for event in events] == ["HedgeStarted", "EntrySkipped"]
 
 
 @pytest.mark.anyio
@@ -816,3 +816,53 @@ def test_entry_unavailable_error_reads_well() -> None:
     assert isinstance(error, sr.CallRejectedError)
     assert (error.name, error.reason) == ("openai", "no API key")
     assert str(error) == "'openai' is unavailable: no API key"
+
+
+# ---- hedging never waits on a health check (issue 8, item 11) -----------------------------
+
+
+@pytest.mark.anyio
+async def test_a_hedge_health_check_does_not_hold_up_the_running_answer() -> None:
+    primary_may_answer = anyio.Event()
+
+    async def primary() -> str:
+        await primary_may_answer.wait()
+        return "primary"
+
+    async def hanging_health() -> bool:
+        primary_may_answer.set()  # the primary answers while this check hangs
+        await anyio.sleep_forever()
+        return True
+
+    chain = sr.FallbackChain(
+        [sr.Fallback(primary), sr.Fallback(AsyncRecorder("second"), health=hanging_health)],
+        hedge_after=1.0,
+        clock=FakeClock(),
+    )
+    with anyio.fail_after(5):
+        assert await chain.call_async() == "primary"
+    assert chain.last_used == "primary"
+
+
+@pytest.mark.anyio
+async def test_a_hanging_health_check_is_overtaken_by_the_next_hedge() -> None:
+    async def hanging() -> str:
+        await anyio.sleep_forever()
+        return "never"
+
+    async def hanging_health() -> bool:
+        await anyio.sleep_forever()
+        return True
+
+    third = AsyncRecorder("third")
+    chain = sr.FallbackChain(
+        [
+            sr.Fallback(hanging, name="first"),
+            sr.Fallback(AsyncRecorder("second"), name="second", health=hanging_health),
+            sr.Fallback(third, name="third"),
+        ],
+        hedge_after=1.0,
+        clock=FakeClock(),
+    )
+    with anyio.fail_after(5):
+        assert await chain.call_async() == "third answer"

@@ -204,6 +204,8 @@ class _Answer:
     value: object = None
     error: Exception | None = None
     timer: int = 0
+    skipped: CallRejectedError | None = None
+    """Its health check said unavailable before it was called."""
 
 
 @dataclass(slots=True)
@@ -415,8 +417,13 @@ class FallbackChain(Generic[P, T]):
 
     async def _rejection_async(self, entry: _Entry) -> CallRejectedError | None:
         rejection = self._breaker_rejection(entry)
-        if rejection is not None or entry.health is None or entry.last_resort:
+        if rejection is not None:
             return rejection
+        return await self._health_rejection_async(entry)
+
+    async def _health_rejection_async(self, entry: _Entry) -> CallRejectedError | None:
+        if entry.health is None or entry.last_resort:
+            return None
         try:
             outcome: object = entry.health()
             if inspect.isawaitable(outcome):
@@ -535,23 +542,30 @@ class _Race:
         """The newest entry started; only its hedge timer counts."""
         self.causes: list[tuple[_Entry, Exception]] = []
 
+    # The loop below never awaits anything but the next message: health checks and calls
+    # run in the group's tasks, so an answer is read the moment it is posted, and a slow
+    # or hanging health check is overtaken by the hedge timer like a slow entry.
+
     async def run(self) -> _RaceResult:
-        await self.start_next()
+        self.start_next()
         while self.running:
             answer = await self.group.next_message()
             if answer.timer:
-                await self.on_timer(answer.entry)
+                self.on_timer(answer.entry)
                 continue
-            result = await self.on_answer(cast("_Entry", answer.entry), answer)
+            result = self.on_answer(cast("_Entry", answer.entry), answer)
             if result is not None:
                 return result
         return _RaceResult(error=self.chain._all_failed(self.causes))
 
-    async def start_next(self) -> _Entry | None:
-        """Start the next entry that is not skipped, with a hedge timer if more follow."""
+    def start_next(self) -> _Entry | None:
+        """Start the next entry whose breaker accepts calls, with a hedge timer if more follow.
+
+        Its health check runs in its own task, before the call (see ``answer``).
+        """
         chain = self.chain
         for entry in self.waiting:
-            rejection = await chain._rejection_async(entry)
+            rejection = chain._breaker_rejection(entry)
             if rejection is not None:
                 chain._skipped(entry, rejection, self.causes)
                 continue
@@ -563,10 +577,10 @@ class _Race:
             return entry
         return None
 
-    async def on_timer(self, entry: _Entry | None) -> None:
+    def on_timer(self, entry: _Entry | None) -> None:
         if entry is not self.latest or entry not in self.running:
             return  # a timer of an entry that has answered, or that was overtaken
-        started = await self.start_next()
+        started = self.start_next()
         if started is not None:
             logger.debug("fallback chain %r hedges with %r", self.chain.name, started.name)
             if self.chain._listeners:
@@ -575,18 +589,27 @@ class _Race:
                     HedgeStarted(self.chain.name, started.name, self.hedge_after),
                 )
 
-    async def on_answer(self, entry: _Entry, answer: _Answer) -> _RaceResult | None:
+    def on_answer(self, entry: _Entry, answer: _Answer) -> _RaceResult | None:
         self.running.discard(entry)
+        if answer.skipped is not None:
+            self.chain._skipped(entry, answer.skipped, self.causes)
+            if entry is self.latest:  # its successor starts now, as if it had failed
+                self.start_next()
+            return None
         if answer.error is None:
             self.chain._served(entry, self.causes)
             return _RaceResult(value=answer.value)
         if not self.chain._failed(entry, answer.error, self.causes):
             return _RaceResult(error=answer.error)
         if entry is self.latest:  # the newest entry failed: its successor starts now
-            await self.start_next()
+            self.start_next()
         return None
 
     async def answer(self, entry: _Entry) -> None:
+        skipped = await self.chain._health_rejection_async(entry)
+        if skipped is not None:
+            self.group.post(_Answer(entry, skipped=skipped))
+            return
         try:
             value = await self.chain._invoke_async(entry, self.args, self.kwargs)
         except Exception as exc:
