@@ -718,3 +718,41 @@ async def test_an_empty_aggregator_is_healthy_async() -> None:
 def test_clock_defaults_to_the_system_clock() -> None:
     assert sr.HealthAggregator().clock is sr.system_clock
     assert isinstance(FakeClock(), sr.Clock)
+
+
+# ---- check() on a thread that runs the loop of an in-flight check_async (issue 8, item 12) ---
+
+
+@pytest.mark.anyio
+async def test_a_sync_check_on_the_loop_thread_does_not_wait_for_the_blocked_loop() -> None:
+    began = anyio.Event()
+
+    async def quick() -> bool:
+        began.set()
+        await anyio.lowlevel.checkpoint()
+        return True
+
+    health = sr.HealthAggregator(timeout=1.0, cache_ttl=60.0)
+    health.register("db", quick)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(health.check_async)
+        await began.wait()  # the async run is in flight, on this loop
+        report = health.check()  # blocks this loop; must not wait for the run it blocks
+    assert report.status is sr.HealthStatus.HEALTHY
+    assert report.components["db"].error is None
+    cached = await health.check_async()
+    assert cached.status is sr.HealthStatus.HEALTHY  # no timeout was cached either
+
+
+@pytest.mark.parametrize("timeout", [1e10, float(threading.TIMEOUT_MAX) * 10])
+def test_a_timeout_beyond_what_the_os_can_wait_for_still_works(timeout: float) -> None:
+    health = sr.HealthAggregator(timeout=timeout)
+    health.register("db", lambda: True)
+    assert health.check().status is sr.HealthStatus.HEALTHY
+
+
+@pytest.mark.anyio
+async def test_a_huge_timeout_works_async_too() -> None:
+    health = sr.HealthAggregator(timeout=1e10)
+    health.register("db", lambda: True)
+    assert (await health.check_async()).components["db"].status is sr.HealthStatus.HEALTHY

@@ -210,7 +210,16 @@ def roll_up(components: Iterable[ComponentReport]) -> HealthStatus:
 class _Flight:
     """One run of one check. ``result`` is set once; ``abandoned`` if its runner was cancelled."""
 
-    __slots__ = ("abandoned", "deadline", "done", "finished_at", "result", "started", "wakers")
+    __slots__ = (
+        "abandoned",
+        "deadline",
+        "done",
+        "finished_at",
+        "loop_thread",
+        "result",
+        "started",
+        "wakers",
+    )
 
     def __init__(self, started: float, deadline: float) -> None:
         self.started = started
@@ -221,6 +230,8 @@ class _Flight:
         self.abandoned = False
         self.done = threading.Event()
         self.wakers: list[Callable[[], None]] = []
+        self.loop_thread: int | None = None
+        """The thread whose event loop runs the check, when a task runs it there."""
 
 
 class _Component:
@@ -537,11 +548,26 @@ class HealthAggregator:
 
     def _wait_sync(self, component: _Component, flight: _Flight) -> ComponentReport:
         while True:
-            if not flight.done.wait(max(0.0, flight.deadline - time.monotonic())):
+            if flight.loop_thread == threading.get_ident():
+                self._run_beside(component, flight)
+            if not flight.done.wait(_seconds_until(flight.deadline)):
                 self._finish(component, flight, self._report_timeout(component))
             if flight.result is not None:
                 return flight.result
             flight = self._start_sync(component)  # abandoned by a cancelled task: take over
+
+    def _run_beside(self, component: _Component, shared: _Flight) -> None:
+        """Run the check in a thread and give ``shared`` its result.
+
+        ``shared`` is run by a task of the event loop this thread runs, which cannot move
+        while ``check()`` blocks the thread: waiting for it could only time out.
+        """
+        own = _Flight(self._now(), time.monotonic() + component.timeout)
+        self._start_thread(component, own)
+        if not own.done.wait(_seconds_until(own.deadline)):
+            self._finish(component, own, self._report_timeout(component))
+        if own.result is not None:
+            self._finish(component, shared, own.result)
 
     # ---- driver: async ---------------------------------------------------------------------------
 
@@ -573,6 +599,7 @@ class HealthAggregator:
             if claim is _Claim.BUSY:
                 self._finish(component, flight, self._report_busy(component))
             elif claim is _Claim.RUN and component.is_async:
+                flight.loop_thread = threading.get_ident()
                 await self._run_here(component, flight)
             elif claim is _Claim.RUN:
                 self._start_thread(component, flight)
@@ -647,6 +674,12 @@ class HealthAggregator:
 
     def __repr__(self) -> str:
         return f"<HealthAggregator checks={list(self.names)!r}>"
+
+
+def _seconds_until(deadline: float) -> float:
+    """What a thread may wait for ``deadline``: never negative, never past what the OS can
+    wait for (a timeout of 1e10 s would otherwise raise ``OverflowError``)."""
+    return min(max(0.0, deadline - time.monotonic()), threading.TIMEOUT_MAX)
 
 
 def _breaker_report(breaker: CircuitBreaker, source: _BreakerSource) -> ComponentReport:
