@@ -746,9 +746,19 @@ async def test_a_sync_check_on_the_loop_thread_does_not_wait_for_the_blocked_loo
 
 @pytest.mark.parametrize("timeout", [1e10, float(threading.TIMEOUT_MAX) * 10])
 def test_a_timeout_beyond_what_the_os_can_wait_for_still_works(timeout: float) -> None:
+    release = threading.Event()
+
+    def slow() -> bool:  # still running when check() starts to wait
+        return release.wait(5)
+
     health = sr.HealthAggregator(timeout=timeout)
-    health.register("db", lambda: True)
-    assert health.check().status is sr.HealthStatus.HEALTHY
+    health.register("db", slow)
+    timer = threading.Timer(0.05, release.set)
+    timer.start()
+    try:
+        assert health.check().status is sr.HealthStatus.HEALTHY
+    finally:
+        timer.cancel()
 
 
 @pytest.mark.anyio
