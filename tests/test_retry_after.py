@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import ClassVar
 
 import pytest
 
@@ -165,3 +166,39 @@ def test_policy_waits_for_an_http_date(clock: FakeClock) -> None:
 
     assert sr.RetryPolicy(max_delay=60, clock=clock).call(fn) == "ok"
     assert 28 < clock.sleeps[0] <= 30
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"), [(2, 2.0), (1.5, 1.5), (b"3", 3.0), (True, None), (None, None)]
+)
+def test_a_retry_after_header_that_is_not_a_string(header: object, expected: float | None) -> None:
+    class Response:
+        status_code = 429
+        headers: ClassVar[dict[str, object]] = {"Retry-After": header}
+
+    class HTTPError(Exception):
+        response = Response()
+
+    assert sr.retry_after_from(HTTPError()) == expected
+
+
+def test_a_retry_honours_an_int_retry_after_header() -> None:
+    clock = FakeClock()
+
+    class Response:
+        status_code = 503
+        headers: ClassVar[dict[str, object]] = {"Retry-After": 2}
+
+    class Unavailable(Exception):
+        response = Response()
+
+    attempts = iter([Unavailable(), None])
+
+    def flaky() -> str:
+        error = next(attempts)
+        if error is not None:
+            raise error
+        return "ok"
+
+    assert sr.RetryPolicy(max_retries=1, clock=clock).call(flaky) == "ok"
+    assert clock.sleeps == [2.0]

@@ -92,7 +92,8 @@ def _header_wait(headers: object) -> float | None:
     value = get("Retry-After")
     if value is None:
         value = get("retry-after")
-    return None if value is None else parse_retry_after(value)
+    # Headers built by hand (tests, some clients) may hold a number, not a string.
+    return as_seconds(value)
 
 
 def parse_retry_after(value: str | bytes, *, now: float | None = None) -> float | None:
