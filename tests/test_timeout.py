@@ -118,7 +118,7 @@ def test_sync_call_that_runs_too_long_raises_and_is_abandoned(release):
     assert not isinstance(caught.value, sr.CallRejectedError)  # the call did run
     assert (caught.value.name, caught.value.timeout) == ("slow", SHORT)
     assert "cannot be stopped" in caught.value.__notes__[0]
-    assert timeout.metrics == sr.TimeoutMetrics("slow", SHORT, timed_out=1)
+    assert timeout.metrics == sr.TimeoutMetrics("slow", SHORT, timed_out=1, abandoned_running=1)
 
 
 def test_sync_builtin_timeout_error_from_the_call_is_not_ours():
@@ -354,3 +354,56 @@ async def test_listeners_hear_of_expired_calls_and_cannot_break_them(caplog):
 def test_listeners_must_be_callable():
     with pytest.raises(ValueError, match="listeners must be callables"):
         sr.Timeout(1.0, listeners=[42])  # type: ignore[list-item]
+
+
+# ---- hung sync calls are capped (issue 8: 1,000 hung calls must not mean 1,000 threads) ----
+
+
+def wait_until(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def test_hung_sync_calls_beyond_max_abandoned_are_not_started(release):
+    timeout = sr.Timeout(SHORT, name="hung", max_abandoned=3)
+    started = 0
+
+    def hang() -> None:
+        nonlocal started
+        started += 1
+        release.wait()
+
+    for _ in range(3):
+        with pytest.raises(sr.TimeoutExceededError):
+            timeout.call(hang)
+    threads_before = threading.active_count()
+    for _ in range(20):
+        with pytest.raises(sr.TimeoutExceededError) as caught:
+            timeout.call(hang)
+    assert started == 3  # nothing more was started
+    assert threading.active_count() <= threads_before
+    assert "max_abandoned=3" in caught.value.__notes__[0]
+    assert timeout.metrics.timed_out == 23
+    assert timeout.metrics.abandoned_running == 3
+    release.set()  # the hung calls end: room again
+    wait_until(lambda: timeout.metrics.abandoned_running == 0)
+    assert timeout.call(lambda: "ok") == "ok"
+
+
+def test_a_breaker_counts_the_refusal_as_a_failure(release):
+    timeout = sr.Timeout(SHORT, max_abandoned=1)
+    breaker = sr.CircuitBreaker("hung", failure_threshold=2)
+    guarded = sr.Pipeline(breaker, timeout)
+    for _ in range(2):
+        with pytest.raises(sr.TimeoutExceededError):
+            guarded.call(release.wait)
+    assert breaker.state is sr.CircuitState.OPEN
+
+
+def test_max_abandoned_none_means_no_limit_and_bad_values_are_refused():
+    assert sr.Timeout(1.0, max_abandoned=None).max_abandoned is None
+    for bad in (0, -1, 1.5, "3"):
+        with pytest.raises(ValueError, match="max_abandoned"):
+            sr.Timeout(1.0, max_abandoned=bad)

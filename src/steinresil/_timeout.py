@@ -25,7 +25,7 @@ from steinresil._concurrency import current_async_library
 from steinresil._errors import TimeoutExceededError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._strategy import decorate
-from steinresil._validation import Duration, check_duration, check_name
+from steinresil._validation import Duration, check_duration, check_name, check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -58,6 +58,8 @@ class TimeoutMetrics:
     seconds: float
     timed_out: int
     """Calls that ran out of time since creation."""
+    abandoned_running: int = 0
+    """Sync calls given up on that still run in a worker thread right now."""
 
 
 # ---- the worker pool for sync calls ---------------------------------------------------
@@ -66,7 +68,18 @@ class TimeoutMetrics:
 class _Job(Generic[T]):
     """One sync call handed to a worker; ``finished`` is released when it has an outcome."""
 
-    __slots__ = ("args", "context", "error", "finished", "fn", "kwargs", "result")
+    __slots__ = (
+        "args",
+        "context",
+        "ended",
+        "error",
+        "finished",
+        "fn",
+        "kwargs",
+        "on_late_finish",
+        "result",
+        "state_lock",
+    )
 
     def __init__(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.fn = fn
@@ -78,6 +91,9 @@ class _Job(Generic[T]):
         self.error: BaseException | None = None
         self.finished = threading.Lock()
         self.finished.acquire()
+        self.state_lock = threading.Lock()
+        self.ended = False
+        self.on_late_finish: Callable[[], None] | None = None
 
     def run(self) -> None:
         try:
@@ -85,7 +101,23 @@ class _Job(Generic[T]):
         except BaseException as exc:  # handed to the caller, who re-raises it
             self.error = exc
         finally:
+            with self.state_lock:
+                self.ended = True
+                late = self.on_late_finish
             self.finished.release()
+            if late is not None:
+                late()
+
+    def abandon(self, on_late_finish: Callable[[], None]) -> bool:
+        """The caller stops waiting; ``on_late_finish`` runs when the call ends after all.
+
+        ``False`` if it ended in the meantime (then nothing will be called).
+        """
+        with self.state_lock:
+            if self.ended:
+                return False
+            self.on_late_finish = on_late_finish
+            return True
 
     def outcome(self) -> T:
         error = self.error
@@ -233,16 +265,23 @@ class Timeout:
       the background and its result is dropped. There is no sync ``with`` form, since
       nothing could interrupt the block.
 
+    Each abandoned sync call holds a worker thread until it returns. ``max_abandoned``
+    (default 64, ``None`` for no limit) caps how many may hang at once per ``Timeout``:
+    beyond it a sync call is not started and fails at once with ``TimeoutExceededError``
+    (a failure a breaker counts), instead of piling up threads behind a hung dependency.
+
     The time limit is measured by the event loop (async) or the OS (sync), not by an
     injected clock: only the loop can cancel a task on time.
     """
 
     __slots__ = (
         "__weakref__",
+        "_abandoned_running",
         "_deadlines",
         "_listeners",
         "_lock",
         "_timed_out",
+        "max_abandoned",
         "name",
         "seconds",
     )
@@ -252,6 +291,7 @@ class Timeout:
         seconds: Duration,
         *,
         name: str = "default",
+        max_abandoned: int | None = 64,
         listeners: Iterable[Callable[[TimeoutExpired], object]] = (),
         registry: Registry | None = None,
     ) -> None:
@@ -259,6 +299,12 @@ class Timeout:
         owner = f"Timeout({name!r})"
         self.name = name
         self.seconds = check_duration(owner, "seconds", seconds, allow_zero=False)
+        self.max_abandoned = (
+            None
+            if max_abandoned is None
+            else check_positive_int(owner, "max_abandoned", max_abandoned)
+        )
+        self._abandoned_running = 0
         self._listeners = normalize_listeners(owner, listeners)
         self._lock = threading.Lock()
         self._timed_out = 0
@@ -280,16 +326,40 @@ class Timeout:
 
     def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` in a worker thread; wait at most ``seconds`` for it."""
+        limit = self.max_abandoned
+        if limit is not None and self._abandoned_running >= limit:
+            raise self._too_many_abandoned(limit)
         job = _Job(fn, args, kwargs)
         _pool().submit(job)
         if job.finished.acquire(timeout=min(self.seconds, threading.TIMEOUT_MAX)):
             return job.outcome()
+        with self._lock:
+            self._abandoned_running += 1
+        if not job.abandon(self._abandoned_call_ended):
+            self._abandoned_call_ended()  # it ended a moment after we stopped waiting
         error = self._expired()
         error.add_note(
             "the call goes on in a worker thread until it returns: a sync call cannot be "
             "stopped, only no longer waited for"
         )
         raise error
+
+    def _abandoned_call_ended(self) -> None:
+        with self._lock:
+            self._abandoned_running -= 1
+
+    def _too_many_abandoned(self, limit: int) -> TimeoutExceededError:
+        """Refuse to start a thread while ``limit`` earlier calls still hang in theirs.
+
+        A timeout, not a rejection: the dependency hangs, and a breaker around this one
+        should count it and open.
+        """
+        error = self._expired()
+        error.add_note(
+            f"not started: {limit} earlier calls through Timeout({self.name!r}) timed out and "
+            f"still run in worker threads (max_abandoned={limit}); each would hold one more"
+        )
+        return error
 
     async def call_async(
         self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
@@ -326,7 +396,7 @@ class Timeout:
     def metrics(self) -> TimeoutMetrics:
         """A snapshot: how many calls ran out of time."""
         with self._lock:
-            return TimeoutMetrics(self.name, self.seconds, self._timed_out)
+            return TimeoutMetrics(self.name, self.seconds, self._timed_out, self._abandoned_running)
 
     def add_listener(self, listener: Callable[[TimeoutExpired], object]) -> None:
         """Also tell ``listener`` about expired calls from now on."""

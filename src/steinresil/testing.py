@@ -24,16 +24,29 @@ if TYPE_CHECKING:
 __all__ = ["FakeClock", "is_testing", "set_state", "set_testing"]
 
 
+_IDLE_PASSES = 5
+"""Turns of the event loop with no sleep begun or ended before time jumps ahead."""
+
+
 class FakeClock:
     """A ``Clock`` for tests: time stands still until advanced, and sleeping is instant.
 
-    Thread-safe, so it can drive contention tests too. The async sleep still yields to the
-    event loop once, so other tasks get to run as they would during a real sleep.
+    Thread-safe, so it can drive contention tests too.
+
+    Async sleeps **jump** time as trio's ``MockClock(autojump_threshold=0)`` does: a
+    sleeping task lets the loop turn until no task has begun or ended a sleep for a few
+    turns, then the earliest sleeper moves time to its own wake-up and wakes. So 100 tasks
+    sleeping 1 s at once take 1 fake second, not 100, and a 1 s sleep wakes before a 2 s
+    one. A sync ``sleep`` (one thread, nobody to race) simply adds its seconds.
     """
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = float(start)
         self._lock = threading.Lock()
+        self._wakeups: list[float] = []
+        """When each async sleeper wants to wake."""
+        self._changes = 0
+        """Bumped whenever an async sleep begins or ends: the loop is not idle yet."""
         self.sleeps: list[float] = []
         """Every sleep requested, in order, in seconds."""
 
@@ -52,8 +65,32 @@ class FakeClock:
             self._now += max(seconds, 0.0)
 
     async def sleep_async(self, seconds: float) -> None:
-        self.sleep(seconds)
-        await async_sleep(0)
+        with self._lock:
+            self.sleeps.append(seconds)
+            wake_at = self._now + max(seconds, 0.0)
+            self._wakeups.append(wake_at)
+            self._changes += 1
+        try:
+            await self._sleep_until(wake_at)
+        finally:
+            with self._lock:
+                self._wakeups.remove(wake_at)
+                self._changes += 1
+
+    async def _sleep_until(self, wake_at: float) -> None:
+        seen, idle = -1, 0
+        while True:
+            await async_sleep(0)  # other tasks run, and may begin sleeps of their own
+            with self._lock:
+                if self._now >= wake_at:
+                    return
+                if self._changes != seen:
+                    seen, idle = self._changes, 0
+                    continue
+                idle += 1
+                if idle >= _IDLE_PASSES and wake_at <= min(self._wakeups):
+                    self._now = wake_at  # the earliest sleeper: time jumps to it
+                    return
 
     @property
     def slept(self) -> float:
