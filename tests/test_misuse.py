@@ -103,18 +103,6 @@ def test_breaker_call_refuses_an_async_function_and_counts_nothing(clock: FakeCl
     assert cb.metrics.successful_calls == cb.metrics.failed_calls == 0
 
 
-def test_a_sync_decorator_around_an_async_function_is_refused(clock: FakeClock) -> None:
-    cb = sr.CircuitBreaker("b", clock=clock)
-
-    @cb
-    def hidden() -> object:
-        return answer()
-
-    with pytest.raises(TypeError, match="returned a coroutine"):
-        hidden()
-    assert cb.metrics.successful_calls == 0
-
-
 @pytest.mark.anyio
 async def test_breaker_call_async_refuses_a_plain_function_and_counts_nothing(
     clock: FakeClock,

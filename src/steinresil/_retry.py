@@ -587,7 +587,13 @@ class RetryPolicy:
 
     def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)``, retrying as configured."""
-        return self._run(fn, args, kwargs)
+        result = self._run(fn, args, kwargs)
+        if type(result) is CoroutineType:  # an async function given to call()
+            # Checked here, not in the loop the decorators share: it would cost them 10 %
+            # of a call. The "success" the loop counted was none.
+            self._succeeded_first_try -= 1
+            refuse_coroutine(repr(self), fn, result)
+        return result
 
     async def call_async(
         self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
@@ -597,9 +603,7 @@ class RetryPolicy:
 
     # Arguments travel as one tuple and one dict: unpacking and repacking them per layer
     # would cost more than everything else a success does.
-    def _run(  # noqa: C901 - one flat loop: a helper would cost a frame per attempt
-        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> T:
+    def _run(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         started = self._begin() if self._prepare else None
         call: _Call | None = None
         while True:
@@ -612,8 +616,6 @@ class RetryPolicy:
                 if delay is None:
                     raise
             else:
-                if type(result) is CoroutineType:  # an async function given to call()
-                    refuse_coroutine(repr(self), fn, result)
                 if call is not None:
                     delay = call.returned(result)
                 elif self.retry_on_result is None or not self.retry_on_result(result):
