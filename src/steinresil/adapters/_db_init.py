@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from steinresil._health import ComponentHealth, HealthStatus
@@ -209,8 +210,7 @@ def database_check(
     async def check() -> ComponentHealth:
         started = time.perf_counter()
         try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await _select_one(engine)
         except Exception as exc:
             latency = time.perf_counter() - started
             return ComponentHealth(
@@ -231,6 +231,20 @@ def database_check(
 
     check.__name__ = check.__qualname__ = f"database_check[{engine.dialect.name}]"
     return check
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    for attempt in (1, 2):
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            # A pooled connection the server dropped (restart, idle timeout) fails once and
+            # is thrown away; a fresh one tells whether the database itself is down.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+        else:
+            return
 
 
 def _details(engine: AsyncEngine, latency: float) -> dict[str, Any]:
