@@ -61,7 +61,7 @@ from steinresil.adapters.db import (
 from support.pg_server import PgProc, free_port, pg_available, shared_pg_url
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
     from pathlib import Path
 
 
@@ -130,34 +130,46 @@ INDEXES = ["ix_employees_department_id", "ix_employees_hired_role", "ix_invoices
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An empty database: a fresh SQLite file, or a fresh schema on the shared PostgreSQL."""
+async def new_engine(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[], AsyncEngine]]:
+    """Makes engines on one empty database: a fresh SQLite file, or a fresh schema on the
+    shared PostgreSQL. Every engine made is disposed of afterwards."""
+    engines: list[AsyncEngine] = []
     if request.param == "sqlite":
-        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-        return
-    if SHARED_PG is None:
+        url, connect_args = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}", {}
+    elif SHARED_PG is None:
         pytest.skip("no PostgreSQL at 127.0.0.1:5432 (set STEINRESIL_TEST_PG=user@host:port/db)")
-    schema = f"sr_test_{uuid.uuid4().hex[:12]}"
-    sync_url = SHARED_PG.replace("postgresql+asyncpg", "postgresql+psycopg")
-    admin = create_engine(sync_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    # search_path points every connection at the test's own schema, so the metadata
-    # needs no schema and reads the same on both dialects
-    engine = create_async_engine(
-        SHARED_PG, connect_args={"server_settings": {"search_path": schema}}
-    )
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
+    else:
+        schema = f"sr_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(
+            SHARED_PG.replace("postgresql+asyncpg", "postgresql+psycopg"),
+            isolation_level="AUTOCOMMIT",
+        )
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        # search_path points every connection at the test's own schema, so the metadata
+        # needs no schema and reads the same on both dialects
+        url, connect_args = SHARED_PG, {"server_settings": {"search_path": schema}}
+
+    def make() -> AsyncEngine:
+        engines.append(create_async_engine(url, connect_args=connect_args))
+        return engines[-1]
+
+    try:
+        yield make
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        if request.param == "postgresql":
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            admin.dispose()
+
+
+@pytest.fixture
+def engine(new_engine: Callable[[], AsyncEngine]) -> AsyncEngine:
+    return new_engine()
 
 
 async def execute(engine: AsyncEngine, *statements: str) -> None:
@@ -316,6 +328,16 @@ async def test_create_missing_false_reports_everything_and_changes_nothing(
     }
     assert all(isinstance(issue, str) for issue in report.missing)
     assert sorted(await live_schema(engine)) == ["invoices"]
+
+
+async def test_concurrent_runs_take_turns(new_engine: Callable[[], AsyncEngine]) -> None:
+    # several workers starting at once: one creates, the others find the work done
+    reports = await asyncio.gather(
+        *(ensure_schema(new_engine(), erp_model(), retry=fast_retry(10)) for _ in range(3))
+    )
+    created = sorted(len(report.created_tables) for report in reports)
+    assert created == [0, 0, len(TABLES)]
+    assert all(report.ok for report in reports)
 
 
 # ---- what cannot be repaired safely ------------------------------------------------------

@@ -227,14 +227,28 @@ _SQLITE_NOT_NULL = (
 _HAS_ROWS = f"NOT NULL column without a server default is missing and the table has rows ({_FIX})"
 
 
+def _lock(conn: Connection) -> None:
+    """Make concurrent runs (several workers starting at once) take turns.
+
+    Otherwise two runs could both find a table missing and the second CREATE would fail.
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: take the write lock before
+    reading the schema (the driver would only begin a transaction at the first write),
+    which also makes the repairs one transaction; another writer makes it wait, then
+    "database is locked", which is retried.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _qualified(table: Table) -> str:
     return table.fullname
 
 
 def inspect_and_repair(conn: Connection, metadata: MetaData, *, create_missing: bool) -> SchemaRun:
     """Compare ``metadata`` with the database behind ``conn``; repair what is safe."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    _lock(conn)
     run = SchemaRun()
     inspector = inspect(conn)
     live_tables: set[tuple[str | None, str]] = set()
