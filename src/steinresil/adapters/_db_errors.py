@@ -139,7 +139,7 @@ class SchemaError(ResilienceError):
         count = len(report.missing)
         super().__init__(
             f"database {url}: {count} schema difference{'s' if count != 1 else ''} "
-            f"cannot be repaired automatically (migrate them, e.g. with Alembic): {problems}"
+            f"cannot be repaired automatically; a migration is needed: {problems}"
         )
         self.url = url
         self.report = report

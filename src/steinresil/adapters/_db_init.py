@@ -186,8 +186,8 @@ def _log(url: str, report: SchemaReport) -> None:
         )
     for note in report.notes:
         logger.info("database %s: %s", url, note)
-    for issue in report.missing:
-        logger.warning("database %s: %s", url, issue)
+    # What is missing is not logged here: it is either raised (SchemaError says it all,
+    # and the application logs that once) or returned to a caller who asked for a report.
 
 
 def database_check(
