@@ -48,7 +48,7 @@ PG = "127.0.0.1:5432/test"
 DIALECTS = ["sqlite", "postgresql"]
 
 
-def erp_metadata() -> MetaData:  # noqa: PLR0915 - one model, read top to bottom
+def erp_metadata() -> MetaData:
     md = MetaData()
 
     def audit() -> list[Column[Any]]:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import pickle
 import sqlite3
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING
@@ -507,6 +508,11 @@ async def test_unopenable_sqlite_file_is_not_retried(tmp_path: Path) -> None:
             await ensure_schema(engine, erp_model(), retry=sr.RetryPolicy(initial_delay=5.0))
     finally:
         await engine.dispose()
+        # aiosqlite (0.22) stops the worker thread of a failed connect without awaiting
+        # it; were the loop closed first, the thread would raise "Event loop is closed".
+        for thread in threading.enumerate():
+            if "_connection_worker_thread" in thread.name:
+                await asyncio.to_thread(thread.join, 5.0)
     assert caught.value.attempts == 1
     assert not caught.value.transient
 
