@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import pickle
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -498,7 +501,28 @@ async def test_unreachable_url_gives_up_after_the_policy_with_the_password_maske
     assert error.transient
     assert "gave up after 3 attempts" in message
     assert isinstance(error, sr.ResilienceError)
+    assert isinstance(error, ConnectionError)
     assert isinstance(error.__cause__, OSError)
+
+
+async def test_a_server_that_never_answers_times_out_each_attempt() -> None:
+    # accepts TCP connections (the kernel's backlog) but never speaks PostgreSQL
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        engine = create_async_engine(f"postgresql+asyncpg://erp@127.0.0.1:{port}/erp")
+        started = time.monotonic()
+        try:
+            with pytest.raises(DatabaseUnavailableError, match="TimeoutError") as caught:
+                await ensure_schema(
+                    engine, erp_model(), retry=fast_retry(max_retries=1), connect_timeout=0.2
+                )
+        finally:
+            await engine.dispose()
+    assert caught.value.attempts == 2
+    assert caught.value.transient
+    assert 0.4 <= time.monotonic() - started < 2.0
 
 
 async def test_unopenable_sqlite_file_is_not_retried(tmp_path: Path) -> None:
@@ -604,6 +628,27 @@ async def test_a_database_that_stays_down_gives_up_within_the_policy(
         await private_engine.dispose()
     assert caught.value.attempts == 3
     assert PASSWORD not in str(caught.value)
+
+
+@needs_private_pg
+async def test_a_restart_between_runs_is_retried(
+    private_pg: PgProc, private_engine: AsyncEngine
+) -> None:
+    await ensure_schema(private_engine, erp_model())  # leaves a connection in the pool
+    private_pg.kill9()
+    starter = private_pg.start_later(0.3)
+    try:
+        report = await ensure_schema(
+            private_engine,
+            erp_model(),
+            retry=sr.RetryPolicy(max_retries=50, initial_delay=0.05, max_delay=0.1),
+        )
+    finally:
+        await asyncio.to_thread(starter.join, 30)
+    # the pooled connection was dead: that attempt failed mid-way and was started over
+    assert report.attempts > 1
+    assert report.ok
+    assert not report.changed
 
 
 @needs_private_pg
@@ -870,3 +915,9 @@ def test_schema_error_names_every_problem() -> None:
     assert "2 schema differences" in str(error)
     assert "orders.total: type mismatch; orders.status: NOT NULL" in str(error)
     assert error.missing is report.missing
+
+
+def test_the_core_and_the_adapters_package_do_not_import_sqlalchemy() -> None:
+    code = "import sys, steinresil, steinresil.adapters; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -4,7 +4,8 @@ The tree (both under ``steinresil.ResilienceError``)::
 
     ResilienceError
     ├── DatabaseUnavailableError   no connection: gave up after the retry policy, or the
-    │                              server refused us for a reason waiting will not fix
+    │                              server refused us for a reason waiting will not fix;
+    │                              also a builtin ConnectionError
     └── SchemaError                connected, but the schema needs a change that is not safe
                                    to make automatically; ``.report`` says what
 
@@ -70,6 +71,8 @@ def is_transient(error: BaseException) -> bool:
     them only delays the message that says so.
     """
     for part in _chain(error):
+        if isinstance(part, DatabaseUnavailableError):
+            return part.transient  # ours: it already knows, and it is an OSError too
         sqlstate = getattr(part, "sqlstate", None) or getattr(part, "pgcode", None)
         if isinstance(sqlstate, str) and sqlstate:
             return sqlstate in _TRANSIENT_SQLSTATES or sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES
@@ -96,8 +99,8 @@ def describe_error(error: BaseException, url: URL | None = None) -> str:
     return text
 
 
-class DatabaseUnavailableError(ResilienceError):
-    """No usable connection to the database.
+class DatabaseUnavailableError(ResilienceError, ConnectionError):
+    """No usable connection to the database (also a builtin ``ConnectionError``).
 
     ``transient`` is true when the retry policy gave up on an error that could have healed
     (the server was down or starting); false when the server refused us for a reason that

@@ -23,6 +23,14 @@ also needs the ``postgres`` extra::
 
 from __future__ import annotations
 
+try:
+    import sqlalchemy.ext.asyncio  # noqa: F401 - fail here, with the fix in the message
+except ImportError as exc:  # pragma: no cover - depends on what is installed
+    raise ImportError(
+        "steinresil.adapters.db needs SQLAlchemy 2 with asyncio support: "
+        "pip install 'steinresil[db]' (or 'steinresil[postgres]' for asyncpg)"
+    ) from exc
+
 from steinresil.adapters._db_errors import (
     DatabaseUnavailableError,
     SchemaError,
