@@ -248,7 +248,8 @@ def _qualified(table: Table) -> str:
 
 def inspect_and_repair(conn: Connection, metadata: MetaData, *, create_missing: bool) -> SchemaRun:
     """Compare ``metadata`` with the database behind ``conn``; repair what is safe."""
-    _lock(conn)
+    if create_missing:  # a dry run only reads: it need not wait for, or block, writers
+        _lock(conn)
     run = SchemaRun()
     inspector = inspect(conn)
     live_tables: set[tuple[str | None, str]] = set()
