@@ -1,0 +1,1 @@
+"""Cross-cutting platform pieces: errors, logging, metrics, database, sessions, AI, health."""
