@@ -1,0 +1,103 @@
+"""``python -m erp_app [--host] [--port] [--workers N]``: run the ERP service.
+
+Settings are checked before anything starts: a bad value ends the process with one line
+naming the variable (exit status 2). SIGTERM turns readiness to 503 at once, lets
+in-flight requests finish, closes pools and clients, and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from types import FrameType
+
+import uvicorn
+
+from erp_app.config import ConfigError, load_settings
+from erp_app.platform.lifecycle import begin_shutdown
+
+GRACEFUL_SECONDS = 8.0
+"""In-flight requests get this long after SIGTERM; the process exits within 10 s."""
+
+
+class ErpServer(uvicorn.Server):
+    """uvicorn's server, telling the app about SIGTERM before draining requests."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        begin_shutdown()
+        super().handle_exit(sig, frame)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="erp", description="Run the ERP SteinmetZ service.")
+    parser.add_argument("--host", default=os.environ.get("ERP_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ERP_PORT", "8000")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("ERP_WORKERS", "1")))
+    arguments = parser.parse_args(argv)
+    if not 1 <= arguments.workers <= 64:
+        parser.error(f"--workers must be between 1 and 64, got {arguments.workers}")
+    if not 0 <= arguments.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {arguments.port}")
+    return arguments
+
+
+def _multiprocess_metrics() -> None:
+    """Workers share metric files in a fresh directory (set before they import anything)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = tempfile.mkdtemp(prefix="erp-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"erp: {exc}", file=sys.stderr)  # noqa: T201 - the operator's one line
+        return 2
+    if arguments.workers > 1:
+        _multiprocess_metrics()
+        if not settings.redis_url:
+            print(  # noqa: T201
+                "erp: warning: several workers without REDIS_URL: each keeps its own "
+                "sessions, breakers and login limits",
+                file=sys.stderr,
+            )
+    config = uvicorn.Config(
+        "erp_app.main:create_app",
+        factory=True,
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        lifespan="on",
+    )
+    shown_host = "127.0.0.1" if arguments.host in ("0.0.0.0", "::") else arguments.host  # noqa: S104
+    print(  # noqa: T201
+        f"ERP SteinmetZ on http://{shown_host}:{arguments.port}/  "
+        f"(API docs /docs, health /api/health; {arguments.workers} worker(s), "
+        f"database {settings.database_kind}, sessions "
+        f"{'redis' if settings.redis_url else 'memory'})",
+        flush=True,
+    )
+    server = ErpServer(config)
+    if arguments.workers == 1:
+        server.run()
+        return 0 if server.started else 1
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
+
+    sock = config.bind_socket()
+    Multiprocess(config, target=server.run, sockets=[sock]).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""``/api/ai``: completions through the provider chain, and the providers' health."""

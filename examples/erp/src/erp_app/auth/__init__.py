@@ -1,0 +1,1 @@
+"""Users, roles and permissions (the original schema's tables), login and sessions."""

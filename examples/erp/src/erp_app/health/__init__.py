@@ -1,0 +1,1 @@
+"""``/api/health``: liveness, readiness and the full report."""

@@ -1,0 +1,1 @@
+"""``/api/session``: which session store serves, and its fail-over history."""
