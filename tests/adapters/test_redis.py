@@ -251,8 +251,7 @@ def test_three_processes_share_one_breaker(redis_server: RedisProc) -> None:
 def test_four_processes_never_admit_more_than_the_limit(redis_server: RedisProc) -> None:
     rate, duration = 10, 2.0
     context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    start_at = time.time() + 3.0  # after every child has started and imported
+    results, go = context.Queue(), context.Event()
     workers = [
         context.Process(
             target=rate_worker,
@@ -261,8 +260,8 @@ def test_four_processes_never_admit_more_than_the_limit(redis_server: RedisProc)
                 "name": "shared",
                 "rate": rate,
                 "threads": 4,
-                "start_at": start_at,
                 "duration": duration,
+                "go": go,
                 "results": results,
             },
         )
@@ -271,6 +270,8 @@ def test_four_processes_never_admit_more_than_the_limit(redis_server: RedisProc)
     for worker in workers:
         worker.start()
     try:
+        assert [results.get(timeout=30) for _ in workers] == ["ready"] * 4
+        go.set()  # all at once, after every child has started and imported
         outcomes = [results.get(timeout=30) for _ in workers]
     finally:
         for worker in workers:

@@ -62,19 +62,20 @@ def rate_worker(
     name: str,
     rate: float,
     threads: int,
-    start_at: float,
     duration: float,
+    go: Any,
     results: Any,
 ) -> None:
-    """``threads`` threads calling ``try_acquire`` from ``start_at`` for ``duration`` s."""
+    """``threads`` threads calling ``try_acquire`` for ``duration`` s once ``go`` is set."""
     limiter = RedisRateLimiter.from_url(url, name=name, rate=rate, per=1.0)
     admitted: list[float] = []
     errors: list[str] = []
+    results.put("ready")
+    go.wait()
+    end = time.time() + duration
 
     def hammer() -> None:
-        while time.time() < start_at:
-            time.sleep(0.001)
-        while time.time() < start_at + duration:
+        while time.time() < end:
             try:
                 if limiter.try_acquire():
                     admitted.append(time.time())

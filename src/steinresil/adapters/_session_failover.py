@@ -15,6 +15,7 @@ left?" check and the switch happen with no other task running in between.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Sized
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,8 @@ class FailoverSessionStore:
             clock=self.clock,
         )
         """Guards the primary: open while the fallback serves (for metrics and status)."""
+        self._primary_set_json = _json_setter(primary)
+        self._fallback_set_json = _json_setter(fallback)
         self._on_primary = True
         self._version = 0
         self._written: dict[str, tuple[float, int]] = {}  # sid -> (expires_at, version)
@@ -140,14 +143,17 @@ class FailoverSessionStore:
         owner = "FailoverSessionStore.set"
         check_sid(owner, sid)
         seconds = check_ttl(owner, sid, ttl)
-        encode(owner, sid, data)  # refuse bad data before either store sees it
+        text = encode(owner, sid, data)  # refuse bad data before either store sees it
+
+        async def on_primary() -> None:
+            await self._primary_set_json(sid, text, seconds)
 
         async def on_fallback() -> None:
-            await self.fallback.set(sid, data, seconds)
+            await self._fallback_set_json(sid, text, seconds)
             self._deleted.pop(sid, None)
             self._written[sid] = (self.clock.monotonic() + seconds, self._next_version())
 
-        await self._route(lambda: self.primary.set(sid, data, seconds), on_fallback)
+        await self._route(on_primary, on_fallback)
 
     async def touch(self, sid: str, ttl: float) -> bool:
         owner = "FailoverSessionStore.touch"
@@ -290,6 +296,20 @@ class FailoverSessionStore:
 
     def __repr__(self) -> str:
         return f"FailoverSessionStore({self.primary!r}, {self.fallback!r}, active={self.active!r})"
+
+
+def _json_setter(store: SessionStore) -> Callable[[str, str, float], Awaitable[None]]:
+    """``store._set_json`` (our stores: the JSON is encoded once), else ``set`` decoding it."""
+    set_json: Callable[[str, str, float], Awaitable[None]] | None = getattr(
+        store, "_set_json", None
+    )
+    if set_json is not None:
+        return set_json
+
+    async def set_decoded(sid: str, text: str, ttl: float) -> None:
+        await store.set(sid, json.loads(text), ttl)
+
+    return set_decoded
 
 
 def _name(store: SessionStore) -> str:

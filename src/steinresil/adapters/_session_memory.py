@@ -84,10 +84,13 @@ class MemorySessionStore:
         owner = "MemorySessionStore.set"
         check_sid(owner, sid)
         seconds = check_ttl(owner, sid, ttl)
-        text = encode(owner, sid, data)
+        await self._set_json(sid, encode(owner, sid, data), seconds)
+
+    async def _set_json(self, sid: str, text: str, ttl: float) -> None:
+        """Store JSON text already checked by ``set`` or ``FailoverSessionStore.set``."""
         now = self._now()
         self._sweep(now)
-        self._put(sid, now + seconds, text)
+        self._put(sid, now + ttl, text)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
             self.evicted += 1

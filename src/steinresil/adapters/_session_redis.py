@@ -80,8 +80,11 @@ class RedisSessionStore:
         owner = "RedisSessionStore.set"
         check_sid(owner, sid)
         seconds = check_ttl(owner, sid, ttl)
-        text = encode(owner, sid, data)
-        await self._run(self._client.set(self.prefix + sid, text, px=_milliseconds(seconds)))
+        await self._set_json(sid, encode(owner, sid, data), seconds)
+
+    async def _set_json(self, sid: str, text: str, ttl: float) -> None:
+        """Store JSON text already checked by ``set`` or ``FailoverSessionStore.set``."""
+        await self._run(self._client.set(self.prefix + sid, text, px=_milliseconds(ttl)))
 
     async def touch(self, sid: str, ttl: float) -> bool:
         owner = "RedisSessionStore.touch"
