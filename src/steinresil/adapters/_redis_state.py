@@ -1,9 +1,10 @@
 """Circuit breaker state shared through Redis, for breakers of one name in many processes.
 
 A transition is written to a key (``SET``, expiring when an open circuit would let a
-trial through) and announced on one channel per namespace (``PUBLISH``). A breaker that
-starts reads the key (``GET`` and ``PTTL``: the wait that is left); the others hear the
-announcement through one pub/sub listener thread per store.
+trial through; closing deletes it, as a missing key reads as closed) and announced on
+one channel per namespace (``PUBLISH``). A breaker that starts reads the key (``GET``
+and ``PTTL``: the wait that is left); the others hear the announcement through one
+pub/sub listener thread per store.
 
 Nothing here stands in a breaker's way. ``publish`` only records the latest state per
 name and wakes a publisher thread, so a slow or dead Redis is never felt by the call that
@@ -180,8 +181,10 @@ class RedisStateStore:
                 )
                 if current.state is CircuitState.OPEN:
                     pipe.set(self._key(name), text, px=max(1, round(current.retry_after * 1000)))
+                elif current.state is CircuitState.CLOSED:
+                    pipe.delete(self._key(name))  # no key reads as closed: nothing to keep
                 else:
-                    pipe.set(self._key(name), text)
+                    pipe.set(self._key(name), text)  # forced: holds until changed by hand
                 pipe.publish(self._channel, text)
             pipe.execute()
 
