@@ -180,6 +180,7 @@ def test_mask_url_hides_passwords_only() -> None:
     assert mask_url("redis://user:pw@h:1/0") == "redis://user:***@h:1/0"
     assert mask_url("rediss://:pw@h/0?password=pw2&db=1") == "rediss://:***@h/0?password=***&db=1"
     assert mask_url("redis://h:6379/0") == "redis://h:6379/0"
+    assert mask_url("redis://:p@ss@h/0") == "redis://:***@h/0"  # an unescaped "@" in it
 
 
 # ---- across OS processes --------------------------------------------------------------

@@ -44,7 +44,6 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
 """What a Redis that is down, restarting or unreachable raises (redis-py or the socket)."""
 
 _SCHEMES = ("redis", "rediss", "unix")
-_USERINFO = re.compile(r"^(?P<head>[a-z]+://[^:@/]*):[^@/]*@", re.IGNORECASE)
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^&]*", re.IGNORECASE)
 
 
@@ -58,8 +57,15 @@ class RedisUnavailableError(ResilienceError, ConnectionError):
 
 def mask_url(url: str) -> str:
     """``url`` with any password replaced by ``***`` (for messages and logs)."""
-    masked = _USERINFO.sub(r"\g<head>:***@", url)
-    return _QUERY_PASSWORD.sub(r"\g<head>***", masked)
+    scheme, separator, rest = url.partition("://")
+    if separator:
+        netloc, slash, tail = rest.partition("/")
+        # The last "@" ends the user info: a password may hold an unescaped "@".
+        userinfo, at, host = netloc.rpartition("@")
+        if at and ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+        url = f"{scheme}{separator}{netloc}{slash}{tail}"
+    return _QUERY_PASSWORD.sub(r"\g<head>***", url)
 
 
 def _url_problem(url: str) -> str | None:

@@ -55,6 +55,7 @@ logger = logging.getLogger("steinresil.adapters.redis")
 # caller accepts (negative: only look, take nothing). Returns {taken, wait_us, ticket}.
 # Microseconds since the epoch stay below 2^53, so Lua's doubles hold them exactly.
 _TAKE = """
+if redis.replicate_commands then redis.replicate_commands() end -- TIME before a write
 local interval = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local max_wait = tonumber(ARGV[3])
