@@ -28,8 +28,10 @@ class SessionDataError(TypeError, ValueError):
 class SessionStore(Protocol):
     """Where sessions live: Redis, memory, or one failing over to the other."""
 
-    name: str
-    """What ``FailoverSessionStore.active`` reports while this store serves."""
+    @property
+    def name(self) -> str:
+        """What ``FailoverSessionStore.active`` reports while this store serves."""
+        ...
 
     async def get(self, sid: str) -> SessionData | None:
         """The session's data, or ``None`` if there is none (or it expired)."""

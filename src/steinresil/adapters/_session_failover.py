@@ -101,6 +101,11 @@ class FailoverSessionStore:
         """The name of the store serving now: ``"redis"`` or ``"memory"`` for the usual pair."""
         return _name(self.primary if self._on_primary else self.fallback)
 
+    @property
+    def name(self) -> str:
+        """The active store's name: a fail-over store can be another one's primary."""
+        return self.active
+
     async def _route(
         self, on_primary: Callable[[], Awaitable[Any]], on_fallback: Callable[[], Awaitable[Any]]
     ) -> Any:
