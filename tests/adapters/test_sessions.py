@@ -374,6 +374,7 @@ class FlakyStore:
     def __init__(self) -> None:
         self.memory = MemorySessionStore()
         self.down = False
+        self.crash_at_set: int | None = None  # the n-th set restarts it, losing its data
 
     def _check(self) -> None:
         if self.down:
@@ -385,6 +386,11 @@ class FlakyStore:
 
     async def set(self, sid, data, ttl):
         self._check()
+        if self.crash_at_set is not None:
+            self.crash_at_set -= 1
+            if self.crash_at_set == 0:
+                self.memory.clear()
+                raise ConnectionError("flaky restarted")
         await self.memory.set(sid, data, ttl)
 
     async def touch(self, sid, ttl):
@@ -420,3 +426,23 @@ async def test_fail_over_logic_on_asyncio_and_trio_names_the_active_store() -> N
 
 async def sr_sleep(seconds: float) -> None:
     await sr.system_clock.sleep_async(seconds)
+
+
+@pytest.mark.anyio
+async def test_a_primary_that_dies_during_fail_back_gets_everything_again() -> None:
+    primary = FlakyStore()
+    store = FailoverSessionStore(primary, MemorySessionStore(), probe_interval=0.02)
+    primary.down = True
+    for i in range(3):
+        await store.set(f"s{i}", {"i": i}, ttl=60)
+    await store.delete("old")
+    primary.down, primary.crash_at_set = False, 2  # the second copy kills it
+    deadline = time.monotonic() + 3
+    while store.active != "flaky":
+        assert time.monotonic() < deadline
+        await sr_sleep(0.02)
+        await store.get("s0")
+    assert [await primary.memory.get(f"s{i}") for i in range(3)] == [{"i": i} for i in range(3)]
+    assert store.stats()["failbacks"] == 1
+    assert store.stats()["pending_copy"] == 0
+    await store.aclose()

@@ -226,21 +226,30 @@ class FailoverSessionStore:
             await reset()  # pooled connections died with the old server
         ping: Callable[[], Awaitable[None]] | None = getattr(self.primary, "ping", None)
         await (ping() if ping is not None else self.primary.get(_PROBE_SID))
-        copied: list[str] = []
-        while self._written or self._deleted:
-            written = list(self._written.items())
-            for start in range(0, len(written), _COPY_BATCH):
-                batch = written[start : start + _COPY_BATCH]
-                copied += [
-                    sid for sid in await gather([self._copier(*item) for item in batch]) if sid
-                ]
-            for sid, version in list(self._deleted.items()):
+        # What this attempt has sent, by version: the records themselves are cleared only
+        # when the whole copy is done, so a primary that dies (and forgets) halfway
+        # through gets everything again at the next attempt.
+        sent: dict[str, int] = {}
+        deleted: dict[str, int] = {}
+        copied: set[str] = set()
+        while True:
+            todo = [(sid, e) for sid, e in self._written.items() if sent.get(sid) != e[1]]
+            gone = [(sid, v) for sid, v in self._deleted.items() if deleted.get(sid) != v]
+            if not todo and not gone:
+                break
+            for start in range(0, len(todo), _COPY_BATCH):
+                batch = todo[start : start + _COPY_BATCH]
+                copied.update(await gather([self._copier(*item) for item in batch]))
+                sent.update((sid, version) for sid, (_, version) in batch)
+            for sid, version in gone:
                 await self.primary.delete(sid)
-                if self._deleted.get(sid) == version:
-                    del self._deleted[sid]
-        # Nothing awaited since the loop found both empty: no write can have slipped in.
+                deleted[sid] = version
+        # Nothing awaited since the loop found every record sent: none can have slipped in.
+        self._written.clear()
+        self._deleted.clear()
         self._on_primary = True
         self._failbacks += 1
+        copied.discard("")
         self._copied_back += len(copied)
         logger.warning(
             "session store %r is back; %d sessions copied back", _name(self.primary), len(copied)
@@ -251,16 +260,12 @@ class FailoverSessionStore:
 
     def _copier(self, sid: str, entry: tuple[float, int]) -> Callable[[], Coroutine[Any, Any, str]]:
         async def copy() -> str:
-            expires_at, version = entry
             data = await self.fallback.get(sid)
-            remaining = expires_at - self.clock.monotonic()
-            done = ""
-            if data is not None and remaining > 0:
-                await self.primary.set(sid, data, remaining)
-                done = sid
-            if self._written.get(sid, (0.0, -1))[1] == version:
-                del self._written[sid]  # unless it was written again while we copied
-            return done
+            remaining = entry[0] - self.clock.monotonic()
+            if data is None or remaining <= 0:
+                return ""  # expired or evicted meanwhile: nothing to copy
+            await self.primary.set(sid, data, remaining)
+            return sid
 
         return copy
 
