@@ -176,7 +176,7 @@ def main() -> None:
         print(f"kill -9 -> first operation served by memory: {summary(to_memory)}")
         print(f"restart -> serving from Redis again (probe 50 ms): {summary(to_redis)}")
         print(f"breaker open -> open in another process: {summary(propagation_times(server, 30))}")
-        best = asyncio.run(ratios(server, rounds=15, calls=300))
+        best = asyncio.run(ratios(server, rounds=40, calls=200))
         for op in ("get", "set"):
             raw, ours = best[f"raw-{op}"], best[f"failover-{op}"]
             print(
