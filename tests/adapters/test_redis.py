@@ -95,6 +95,25 @@ def test_a_breaker_that_starts_later_gets_the_wait_that_is_left(stores, redis_se
         assert 0 < raw.pttl("t:breaker:pay") <= 1500
 
 
+def test_a_breaker_that_starts_open_is_not_told_again_when_the_listener_connects(
+    stores,
+) -> None:
+    trip(breaker(stores[0]))
+    changes: list[sr.CircuitEvent] = []
+    fresh = RedisStateStore.from_url(stores[0].url, namespace="t")
+    try:
+        late = sr.CircuitBreaker("pay", state_store=fresh, listeners=[changes.append])
+        assert late.state is sr.CircuitState.OPEN
+        assert fresh.connected.wait(3)
+        time.sleep(0.1)
+        moves = [
+            (c.old_state, c.new_state) for c in changes if isinstance(c, sr.CircuitStateChanged)
+        ]
+        assert moves == [(sr.CircuitState.CLOSED, sr.CircuitState.OPEN)]  # not OPEN -> OPEN
+    finally:
+        fresh.close()
+
+
 def test_breakers_in_one_process_hear_each_other_once(stores) -> None:
     changes: list[sr.CircuitEvent] = []
     first = breaker(stores[0])

@@ -81,6 +81,9 @@ class RedisStateStore:
         self._wake = threading.Condition(self._lock)
         self._subscribers: dict[str, dict[str, Apply]] = {}
         self._pending: dict[str, tuple[SharedState, float]] = {}  # name -> (state, at)
+        # The last (state, origin) every subscriber of a name has had, so re-reading
+        # after a reconnect does not hand breakers a transition they already made.
+        self._known: dict[str, tuple[CircuitState, str]] = {}
         self._closed = threading.Event()
         self._threads: list[threading.Thread] = []
         self._down = False
@@ -118,10 +121,16 @@ class RedisStateStore:
         with self._lock:
             self._subscribers.setdefault(name, {})[origin] = apply
             down = self._down
+            if down:  # this one has heard nothing: the re-read must reach it
+                self._known.pop(name, None)
         self._start()
         # While Redis is known to be down the read would only fail: the listener reads
         # every name again when it reconnects.
-        return None if down else self._read(name)
+        shared = None if down else self._read(name)
+        if shared is not None:
+            with self._lock:
+                self._known[name] = (shared.state, shared.origin)
+        return shared
 
     def unsubscribe(self, name: str, origin: str) -> None:
         with self._lock:
@@ -134,6 +143,7 @@ class RedisStateStore:
     def publish(self, name: str, shared: SharedState) -> None:
         with self._wake:
             self._pending[name] = (shared, time.monotonic())
+            self._known[name] = (shared.state, shared.origin)
             self._wake.notify()
             local = self._targets(name, shared.origin)
         self._start()
@@ -254,6 +264,7 @@ class RedisStateStore:
             if shared is None or store == self._token:
                 continue  # unreadable, or ours: breakers here heard it from publish()
             with self._lock:
+                self._known[name] = (shared.state, shared.origin)
                 targets = self._targets(name, shared.origin)
             for apply in targets:
                 _deliver(apply, name, shared)
@@ -267,6 +278,9 @@ class RedisStateStore:
             if shared is None:
                 continue
             with self._lock:
+                if self._known.get(name) == (shared.state, shared.origin):
+                    continue
+                self._known[name] = (shared.state, shared.origin)
                 targets = self._targets(name, shared.origin)
             for apply in targets:
                 _deliver(apply, name, shared)
