@@ -366,6 +366,26 @@ async def test_starts_on_memory_when_redis_is_down_and_fails_back(redis_server: 
         await store.aclose()
 
 
+@asyncio_only
+@pytest.mark.anyio
+async def test_fails_over_and_back_without_traffic(redis_server: RedisProc) -> None:
+    store = FailoverSessionStore(
+        RedisSessionStore.from_url(redis_server.url, prefix="q:"),
+        MemorySessionStore(),
+        probe_interval=0.1,
+    )
+    try:
+        await store.set("only", {"n": 1}, ttl=60)  # one call, then silence
+        redis_server.kill9()
+        assert await wait_until(lambda: store.active == "memory", within=1.0) < 1.0
+        assert store.health().status is sr.HealthStatus.DEGRADED
+        redis_server.start()
+        await wait_until(lambda: store.active == "redis", within=3.0)
+        assert store.stats()["failovers"] == 1
+    finally:
+        await store.aclose()
+
+
 class FlakyStore:
     """A primary that can be switched off, and no _set_json: the generic path, any loop."""
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from steinresil._breaker import CircuitBreaker
 from steinresil._clock import Clock, system_clock
-from steinresil._concurrency import current_async_library
+from steinresil._concurrency import async_sleep, current_async_library
 from steinresil._health import ComponentHealth, HealthStatus
 from steinresil._tasks import gather
 from steinresil._validation import Duration, check_duration
@@ -50,11 +50,14 @@ _PROBE_SID = "steinresil:probe"
 class FailoverSessionStore:
     """``primary`` while it works, ``fallback`` while it does not; see the module docstring.
 
-    ``probe_interval`` is how often the primary is tried while the fallback serves. On
-    asyncio a background task probes, so fail-back happens without traffic; on trio the
-    first call after each interval runs the probe. Errors of the caller's making (empty
-    sid, bad TTL, data that is not JSON) are raised before any store is touched; every
-    other error of the primary is absorbed by the fallback, never seen by the caller.
+    ``probe_interval`` is how often the primary is pinged while it serves and tried
+    while the fallback serves. On asyncio a background task does both, so fail-over and
+    fail-back happen without traffic too; on trio calls find out, and the first call
+    after each interval runs the probe. Use one store from one event loop.
+
+    Errors of the caller's making (empty sid, bad TTL, data that is not JSON) are raised
+    before any store is touched; every other error of the primary is absorbed by the
+    fallback, never seen by the caller.
     """
 
     def __init__(
@@ -88,7 +91,8 @@ class FailoverSessionStore:
         self._written: dict[str, tuple[float, int]] = {}  # sid -> (expires_at, version)
         self._deleted: dict[str, int] = {}  # sid -> version
         self._failing_back = False
-        self._prober: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._closed = False
         self._last_error: str | None = None
         self._failovers = 0
         self._failbacks = 0
@@ -109,14 +113,14 @@ class FailoverSessionStore:
     async def _route(
         self, on_primary: Callable[[], Awaitable[Any]], on_fallback: Callable[[], Awaitable[Any]]
     ) -> Any:
+        if self._watcher is None:
+            self._start_watcher()
         if self._on_primary:
             try:
                 return await self.breaker.call_async(on_primary)
             except Exception as exc:  # the caller must never see the primary's trouble
                 self._fail_over(exc)
-        elif current_async_library() == "asyncio":
-            self._start_prober()  # normally running already; restarts one that ended early
-        elif not self._failing_back and await self._try_fail_back():
+        elif self._watcher is None and not self._failing_back and await self._try_fail_back():
             # No background task on trio: the caller probes, and may find the primary back.
             return await self._route(on_primary, on_fallback)
         return await on_fallback()
@@ -133,7 +137,6 @@ class FailoverSessionStore:
             self._last_error,
             _name(self.fallback),
         )
-        self._start_prober()
 
     # ---- the operations ---------------------------------------------------------------
 
@@ -189,20 +192,42 @@ class FailoverSessionStore:
 
     # ---- fail-back --------------------------------------------------------------------
 
-    def _start_prober(self) -> None:
-        if self._prober is not None or current_async_library() != "asyncio":
+    def _start_watcher(self) -> None:
+        if self._closed or current_async_library() != "asyncio":
             return
         import asyncio  # noqa: PLC0415 - only asyncio has a loop to put the task on
 
-        self._prober = asyncio.get_running_loop().create_task(self._probe_until_back())
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
 
-    async def _probe_until_back(self) -> None:
+    async def _watch(self) -> None:
+        """Ping the primary while it serves, probe it while it does not.
+
+        So ``active`` and ``health()`` follow Redis within ``probe_interval`` even when
+        no session call comes in. The cadence is real time (the loop's own sleep): an
+        injected fake clock must not turn this loop into a busy one.
+        """
         try:
-            while not self._on_primary:
-                await self.clock.sleep_async(max(self.breaker.metrics.retry_after, 0.005))
-                await self._try_fail_back()
+            while not self._closed:
+                if self._on_primary:
+                    await async_sleep(self.probe_interval)
+                    await self._check_primary()
+                else:
+                    await async_sleep(max(self.breaker.metrics.retry_after, 0.005))
+                    await self._try_fail_back()
         finally:
-            self._prober = None
+            self._watcher = None
+
+    async def _check_primary(self) -> None:
+        if not self._on_primary or self._closed:
+            return  # a call failed over while we slept
+        try:
+            await self.breaker.call_async(self._ping_primary)
+        except Exception as exc:
+            self._fail_over(exc)
+
+    async def _ping_primary(self) -> None:
+        ping: Callable[[], Awaitable[None]] | None = getattr(self.primary, "ping", None)
+        await (ping() if ping is not None else self.primary.get(_PROBE_SID))
 
     async def _try_fail_back(self) -> bool:
         """Probe and copy back if the breaker lets a trial through; whether it is back."""
@@ -224,8 +249,7 @@ class FailoverSessionStore:
         )
         if reset is not None:
             await reset()  # pooled connections died with the old server
-        ping: Callable[[], Awaitable[None]] | None = getattr(self.primary, "ping", None)
-        await (ping() if ping is not None else self.primary.get(_PROBE_SID))
+        await self._ping_primary()
         # What this attempt has sent, by version: the records themselves are cleared only
         # when the whole copy is done, so a primary that dies (and forgets) halfway
         # through gets everything again at the next attempt.
@@ -292,13 +316,14 @@ class FailoverSessionStore:
 
     async def aclose(self) -> None:
         """Stop probing and close both stores."""
-        prober, self._prober = self._prober, None
-        if prober is not None:
-            import asyncio  # noqa: PLC0415 - a prober exists only on asyncio
+        self._closed = True
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            import asyncio  # noqa: PLC0415 - a watcher exists only on asyncio
 
-            prober.cancel()
+            watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await prober
+                await watcher
         try:
             await self.primary.aclose()
         finally:
