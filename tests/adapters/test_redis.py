@@ -15,7 +15,12 @@ import pytest
 import redis
 
 import steinresil as sr
-from steinresil.adapters.redis import RedisRateLimiter, RedisStateStore, mask_url
+from steinresil.adapters.redis import (
+    RedisRateLimiter,
+    RedisStateStore,
+    RedisUnavailableError,
+    mask_url,
+)
 from support.redis_server import RedisProc, free_port
 from support.redis_workers import breaker_worker, rate_worker
 
@@ -182,6 +187,20 @@ def test_wrong_port_keeps_breakers_local_and_names_the_url(caplog) -> None:
         wait_for(lambda: "unavailable" in caplog.text)
     assert f"redis://:***@127.0.0.1:{url.rsplit(':', 1)[1]}" in caplog.text
     assert "s3cret" not in caplog.text
+
+
+def test_ping_names_the_unreachable_url_without_its_password(redis_server) -> None:
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
+    with RedisStateStore.from_url(url) as store:
+        with pytest.raises(RedisUnavailableError, match=r"redis://:\*\*\*@127.0.0.1") as caught:
+            store.ping()
+        assert "s3cret" not in str(caught.value)
+    limiter = RedisRateLimiter.from_url(url, name="x", rate=1)
+    with pytest.raises(RedisUnavailableError, match=r"redis://:\*\*\*@127.0.0.1"):
+        limiter.ping()
+    limiter.close()
+    with RedisStateStore.from_url(redis_server.url) as store:
+        store.ping()
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from steinresil.adapters._redis_conn import (
     CONNECT_TIMEOUT,
     SOCKET_TIMEOUT,
     UNAVAILABLE,
+    RedisUnavailableError,
     check_url,
     sync_client,
 )
@@ -427,6 +428,16 @@ class RedisRateLimiter:
                 "rejected": self._rejected,
                 "fallbacks": self._fallbacks,
             }
+
+    def ping(self) -> None:
+        """Raise ``RedisUnavailableError`` (naming the URL) unless Redis answers now.
+
+        For a start-up check; the limiter itself works locally while Redis is down.
+        """
+        try:
+            self._client.ping()
+        except UNAVAILABLE as exc:
+            raise RedisUnavailableError(self.url, str(exc) or type(exc).__name__) from exc
 
     def close(self) -> None:
         """Close the connections."""

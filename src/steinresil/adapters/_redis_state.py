@@ -31,6 +31,7 @@ from steinresil.adapters._redis_conn import (
     CONNECT_TIMEOUT,
     SOCKET_TIMEOUT,
     UNAVAILABLE,
+    RedisUnavailableError,
     check_url,
     sync_client,
 )
@@ -301,6 +302,16 @@ class RedisStateStore:
             self._wake.notify()  # the publisher may have something pending
         if was_down:
             logger.warning("Redis at %s is back; breakers share their state again", self.url)
+
+    def ping(self) -> None:
+        """Raise ``RedisUnavailableError`` (naming the URL) unless Redis answers now.
+
+        For a start-up check; the store itself never needs Redis to be up.
+        """
+        try:
+            self._client.ping()
+        except UNAVAILABLE as exc:
+            raise RedisUnavailableError(self.url, str(exc) or type(exc).__name__) from exc
 
     # ---- lifecycle ------------------------------------------------------------------------
 
