@@ -388,7 +388,7 @@ class RedisRateLimiter:
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
     def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function; its signature is kept."""
-        return decorate(self, fn, "rate_limiter")
+        return decorate(self, fn, "rate_limiter", inside="`with limiter:`")
 
     def __enter__(self) -> Self:
         self.acquire()
