@@ -1,0 +1,64 @@
+"""Fixtures for the ERP app's tests: settings on temp dirs, the app with its lifespan,
+an httpx client over ASGI, and the repository's loopback servers (private Redis and
+PostgreSQL, AI provider stubs) from ``tests/support``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from erp_app.config import Settings, load_settings
+from erp_app.main import create_app
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "tests"))  # support.redis_server, support.pg_server, ...
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # the app runs on asyncio (uvicorn); redis-py and asyncpg need it
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Settings]:
+    """Settings on a temp data dir, ignoring the developer's own environment."""
+    for name in (
+        "REDIS_URL",
+        "DATABASE_URL",
+        "DB_DRIVER",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OLLAMA_BASE_URL",
+        "SENTRY_ENABLED",
+        "OTEL_TRACES_ENABLED",
+        "ENVIRONMENT",
+        "PROMETHEUS_MULTIPROC_DIR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+    def make(**overrides: Any) -> Settings:
+        overrides.setdefault("data_dir", tmp_path / "data")
+        overrides.setdefault("health_cache_seconds", 0.0)
+        return load_settings(**overrides)
+
+    return make
+
+
+@pytest.fixture
+async def app(make_settings: Callable[..., Settings]) -> AsyncIterator[FastAPI]:
+    application = create_app(make_settings())
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://erp.test") as http:
+        yield http

@@ -1,0 +1,184 @@
+"""Real servers failing under the app: Redis killed and back, PostgreSQL down and back.
+
+Private redis-server and PostgreSQL instances (tests/support) that these tests may kill;
+the machine's shared servers are never touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import anyio
+import httpx
+import pytest
+import redis
+from fastapi import FastAPI
+from support.pg_server import PgProc, pg_available
+from support.redis_server import RedisProc, redis_available
+
+from erp_app.config import Settings
+from erp_app.main import create_app
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisProc]:
+    if not redis_available():
+        pytest.fail("redis-server is not installed: ./scripts/test installs it")
+    server = RedisProc()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PgProc]:
+    if not pg_available():
+        pytest.fail("PostgreSQL server binaries are not installed")
+    with PgProc() as server:
+        server.start()
+        yield server
+
+
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://erp.test") as http:
+            yield http
+
+
+async def wait_for(condition: Callable[[], object], seconds: float) -> float:
+    """Poll ``condition`` (sync or async) until true; return how long it took."""
+    started = time.monotonic()
+    while True:
+        outcome = condition()
+        if hasattr(outcome, "__await__"):
+            outcome = await outcome  # type: ignore[misc]
+        if outcome:
+            return time.monotonic() - started
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not within {seconds} s")
+        await anyio.sleep(0.02)
+
+
+async def test_redis_killed_under_a_request_loop_loses_no_request_or_session(
+    make_settings: Callable[..., Settings], private_redis: RedisProc
+) -> None:
+    app = create_app(make_settings(redis_url=private_redis.url))
+    sessions = app.state.sessions
+    failures: list[str] = []
+    made: dict[str, str] = {}  # session digest -> sid
+    stop = anyio.Event()
+
+    async def visitor(http: httpx.AsyncClient) -> None:
+        while not stop.is_set():
+            http.cookies.clear()
+            response = await http.get("/api/session")
+            if response.status_code != 200:
+                failures.append(response.text)
+            else:
+                made[response.json()["session"]] = response.cookies["erp_session"]
+            await anyio.sleep(0.005)
+
+    async for http in running(app):
+        health = (await http.get("/api/health")).json()
+        assert health["checks"]["sessions"]["status"] == "healthy"
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(visitor, http)
+            await anyio.sleep(0.3)
+            private_redis.kill9()
+            killed_at = time.monotonic()
+            await wait_for(lambda: sessions.active == "memory", 1.0)
+            failover_seconds = time.monotonic() - killed_at
+            degraded = (await http.get("/api/health")).json()
+            await anyio.sleep(1.0)
+            during = dict(made)
+            private_redis.start()
+            await wait_for(lambda: sessions.active == "redis", 5.0)
+            await anyio.sleep(0.2)
+            stop.set()
+        stats = (await http.get("/api/session/stats")).json()
+    assert failures == []
+    assert failover_seconds < 1.0
+    assert degraded["checks"]["sessions"]["status"] == "degraded"
+    assert stats["failovers"] >= 1
+    assert stats["failbacks"] >= 1
+    # Every session made while Redis was down is in Redis itself now.
+    raw = redis.Redis.from_url(private_redis.url)
+    try:
+        missing = [sid for sid in during.values() if not raw.exists(f"erp:sess:{sid}")]
+    finally:
+        raw.close()
+    made_in_outage = len(during)
+    assert made_in_outage > 20
+    assert missing == [], f"{len(missing)} of {made_in_outage} sessions missing from Redis"
+
+
+async def test_redis_down_at_start_serves_from_memory_then_fails_back(
+    make_settings: Callable[..., Settings], private_redis: RedisProc
+) -> None:
+    private_redis.stop()
+    app = create_app(make_settings(redis_url=private_redis.url))
+    async for http in running(app):
+        first = await http.get("/api/session")
+        assert first.status_code == 200
+        assert app.state.sessions.active == "memory"
+        private_redis.start()
+        await wait_for(lambda: app.state.sessions.active == "redis", 5.0)
+        again = await http.get("/api/session")
+        assert again.json()["session"] == first.json()["session"]  # copied back, not lost
+
+
+async def test_database_down_turns_unhealthy_and_back(
+    make_settings: Callable[..., Settings], private_pg: PgProc
+) -> None:
+    app = create_app(make_settings(database_url=private_pg.url()))
+    async for http in running(app):
+        assert (await http.get("/api/health")).json()["status"] == "degraded"
+        private_pg.kill9()
+        down = (await http.get("/api/health")).json()
+        assert down["status"] == "unhealthy"
+        assert down["checks"]["database"]["status"] == "unhealthy"
+        ready = await http.get("/api/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        private_pg.start()
+        await wait_for(
+            lambda: _status(http),
+            10.0,
+        )
+        assert (await http.get("/api/health/ready")).status_code == 200
+
+
+async def _status(http: httpx.AsyncClient) -> bool:
+    body = (await http.get("/api/health")).json()
+    return bool(body["checks"]["database"]["status"] == "healthy")
+
+
+async def test_postgres_start_stamps_then_finds_the_schema_current(
+    make_settings: Callable[..., Settings], private_pg: PgProc
+) -> None:
+    settings = make_settings(database_url=private_pg.url())
+    for expected in ("stamped", "current"):
+        app = create_app(settings)
+        started = time.perf_counter()
+        report = await app.state.db.start()
+        elapsed = time.perf_counter() - started
+        await app.state.db.close()
+        assert report.migrated == expected
+        assert elapsed < 2.0  # the document's init target, with room on a loaded machine
+
+
+async def test_postgres_that_starts_late_is_waited_for(
+    make_settings: Callable[..., Settings], private_pg: PgProc
+) -> None:
+    private_pg.stop()
+    private_pg.start_later(1.5)
+    app = create_app(make_settings(database_url=private_pg.url()))
+    async for http in running(app):
+        assert (await http.get("/api/health")).json()["checks"]["database"]["status"] == "healthy"
