@@ -8,6 +8,7 @@ that drips a byte at a time never trips a read timeout). Every failure leaves as
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ from steinresil._tasks import call_with_timeout
 from steinresil.adapters._ai_base import AIProviderError, ErrorKind, Provider, logger
 
 if TYPE_CHECKING:
+    import ssl
+
     from steinresil._breaker import CircuitBreaker
     from steinresil._clock import Clock
     from steinresil._retry import RetryPolicy
@@ -50,13 +53,19 @@ class ClientSource:
         if self._made is None or self._made.is_closed:
             # Redirects are refused: an API that redirects a POST is misconfigured, and
             # following it could send the key to another host.
-            self._made = httpx.AsyncClient(follow_redirects=False)
+            self._made = httpx.AsyncClient(follow_redirects=False, verify=_tls_context())
         return self._made
 
     async def aclose(self) -> None:
         made, self._made = self._made, None
         if made is not None:
             await made.aclose()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings, loaded once: reading the CA bundle takes ~25 ms."""
+    return httpx.create_ssl_context()
 
 
 def _base_url(owner: str, value: object, *, strip: str = "") -> str:
@@ -155,19 +164,24 @@ class HTTPProvider(Provider):
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """One request, bounded by ``timeout`` in total: the decoded JSON body."""
+        if self._api_key is None and self._key_env_hint:
+            raise self._error("auth", "no API key configured")  # the chain never gets here
+        # Made before the clock starts: a new client loads the CA bundle (~0.4 s, once),
+        # which must not eat the first request's time limit.
+        client = self._clients.get()
         timed_out, answer = await call_with_timeout(
-            lambda: self._exchange(method, path, body), self.timeout
+            lambda: self._exchange(client, method, path, body), self.timeout
         )
         if timed_out:
             raise self._error("timeout", f"{method} {path}: no answer within {self.timeout:g} s")
         return answer
 
-    async def _exchange(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
-        if self._api_key is None and self._key_env_hint:
-            raise self._error("auth", "no API key configured")  # the chain never gets here
+    async def _exchange(
+        self, client: httpx.AsyncClient, method: str, path: str, body: dict[str, Any] | None
+    ) -> Any:
         url = self.base_url + path
         try:
-            response = await self._clients.get().request(
+            response = await client.request(
                 method, url, json=body, headers=self._headers(), timeout=self._http_timeout
             )
         except httpx.TimeoutException as exc:
