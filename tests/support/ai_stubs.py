@@ -145,8 +145,8 @@ class ProviderStub:
         return reply
 
     def _key(self, headers: dict[str, str]) -> str | None:
-        if self.kind == "anthropic":
-            return headers.get("x-api-key")
+        if self.kind == "anthropic" and "x-api-key" in headers:
+            return headers["x-api-key"]  # newer SDKs send a bearer token, which is read below
         auth = headers.get("authorization", "")
         return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
 

@@ -78,6 +78,27 @@ class AIProviderError(ResilienceError):
         self.status = status
         self.retry_after = retry_after
 
+    @classmethod
+    def for_status(
+        cls, provider: str, status: int, message: str, *, retry_after: float | None = None
+    ) -> AIProviderError:
+        """The error for an HTTP error ``status``, its ``kind`` decided by the status.
+
+        For custom providers (an SDK's ``APIStatusError`` has ``status_code``).
+        """
+        kind: ErrorKind
+        if status in (401, 403):
+            kind = "auth"
+        elif status == 429:
+            kind = "rate_limited"
+        elif status >= 500:
+            kind = "server"
+        elif status == 408:
+            kind = "timeout"
+        else:
+            kind = "rejected"
+        return cls(provider, message, kind=kind, status=status, retry_after=retry_after)
+
     @property
     def retryable(self) -> bool:
         """Whether another attempt may succeed (and whether the breaker counts it)."""

@@ -216,14 +216,11 @@ class HTTPProvider(Provider):
             return self._error("auth", message, status)
         detail = _error_detail(response)
         text = f"{where}: {self._scrub(detail)}" if detail else where
-        if status == 429 or status >= 500:
-            kind: ErrorKind = "rate_limited" if status == 429 else "server"
+        wait = None
+        if status == 429 or status >= 500:  # a Retry-After anywhere else is not ours to obey
             header = response.headers.get("retry-after")
             wait = parse_retry_after(header) if header is not None else None
-            return self._error(kind, text, status, wait)
-        if status == 408:
-            return self._error("timeout", text, status)
-        return self._error("rejected", text, status)
+        return AIProviderError.for_status(self.name, status, text, retry_after=wait)
 
     def _malformed(self, path: str, what: str) -> AIProviderError:
         return self._error("malformed", f"POST {path}: the answer has no {what}", 200)
