@@ -29,6 +29,9 @@ def _rule_based_answer(prompt: str) -> str:
     if words and words[0] in _GREETINGS:
         return "Hello. The AI providers are unavailable, so only simple answers are possible."
     if any(marker in lowered for marker in _SUMMARY):
+        head, colon, rest = text.partition(":")
+        if colon and rest.strip() and any(marker in head.lower() for marker in _SUMMARY):
+            text = rest.strip()  # "Summarize: <text>": the instruction is not the text
         first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
         return f"The AI providers are unavailable; the first sentence of the text is: {first}"
     if text.endswith("?"):
