@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import steinresil as sr
+from steinresil.adapters import ai
 from steinresil.adapters.ai import (
     AIProviderError,
     AnthropicProvider,
@@ -24,6 +25,7 @@ from steinresil.adapters.ai import (
     ProviderChain,
     ProviderHealth,
     UnknownProviderError,
+    is_caller_error,
     is_retryable,
     overall_status,
 )
@@ -760,3 +762,57 @@ async def test_a_custom_provider_gets_the_same_guards(clock):
     assert (answer.text, answer.provider) == ("ABC", "flaky")
     assert flaky.calls == 3
     assert chain.breaker("flaky").metrics.failed_calls == 2
+
+
+async def test_health_cache_reuses_probes_but_reads_the_circuit_fresh(ai_stub, clock):
+    chain = ProviderChain([ollama(ai_stub, clock)], health_cache_ttl=5.0, clock=clock)
+    async with chain:
+        assert (await chain.check_all())["overall"] == "degraded"  # one healthy provider
+        ai_stub.ollama.default = Reply.server_error(500)
+        (cached,) = await chain.check_providers()
+        assert cached.status == "healthy"
+        assert ai_stub.ollama.count("/api/tags") == 1
+        chain.breaker("ollama").force_open()
+        (opened,) = await chain.check_providers()
+        assert opened.status == "degraded"
+        chain.breaker("ollama").reset()
+        clock.advance(5.0)
+        (fresh,) = await chain.check_providers()
+    assert fresh.status == "unavailable"
+    assert ai_stub.ollama.count("/api/tags") == 2
+
+
+def test_default_guards_sort_errors_by_kind():
+    provider = LocalProvider()
+    auth = AIProviderError("x", "no", kind="auth", status=401)
+    server = AIProviderError("x", "down", kind="server", status=500)
+    assert is_caller_error(auth)
+    assert not is_caller_error(server)
+    assert not is_caller_error(ValueError())
+    assert provider.retry.retry_on is is_retryable
+    kinds = {
+        status: AIProviderError.for_status("x", status, "m").kind
+        for status in (400, 401, 403, 404, 408, 429, 500, 529)
+    }
+    assert kinds == {
+        400: "rejected",
+        401: "auth",
+        403: "auth",
+        404: "rejected",
+        408: "timeout",
+        429: "rate_limited",
+        500: "server",
+        529: "server",
+    }
+
+
+def test_public_names_are_sorted_and_resolve():
+    assert list(ai.__all__) == sorted(set(ai.__all__))
+    for name in ai.__all__:
+        assert getattr(ai, name) is not None
+    public = {
+        name
+        for name, value in vars(ai).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("steinresil.")
+    }
+    assert public <= set(ai.__all__)

@@ -25,6 +25,7 @@ __all__ = [
     "Provider",
     "ProviderHealth",
     "ProviderStatus",
+    "is_caller_error",
     "is_retryable",
     "logger",
 ]
@@ -125,8 +126,9 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, AIProviderError) and error.retryable
 
 
-def _is_callers_side(error: BaseException) -> bool:
-    """``ignore`` for a provider's breaker: a wrong key or request is not an outage."""
+def is_caller_error(error: BaseException) -> bool:
+    """``ignore`` for a provider's ``CircuitBreaker``: a wrong key or request (``auth``,
+    ``rejected``) is not an outage, so it counts as neither failure nor success."""
     return isinstance(error, AIProviderError) and not error.retryable
 
 
@@ -181,7 +183,7 @@ class Provider(abc.ABC):
         model: the model asked for.
         timeout: seconds one attempt (or one health probe) may take.
         breaker: the provider's circuit breaker (default: seed settings 5 / 2 / 30 s,
-            not counting ``auth``/``rejected`` errors).
+            ``ignore=is_caller_error``).
         retry: the provider's retry policy (default: 2 retries from 0.25 s with full
             jitter, only ``is_retryable`` errors, honouring ``Retry-After`` up to 10 s).
         clock: for the default breaker and retry policy (tests pass a ``FakeClock``).
@@ -215,7 +217,7 @@ class Provider(abc.ABC):
         self.breaker = (
             breaker
             if breaker is not None
-            else CircuitBreaker(name=name, ignore=_is_callers_side, clock=clock)
+            else CircuitBreaker(name=name, ignore=is_caller_error, clock=clock)
         )
         self.retry = (
             retry

@@ -13,13 +13,15 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
 from steinresil._breaker import CircuitBreaker, CircuitState
+from steinresil._clock import Clock, system_clock
 from steinresil._fallback import Fallback, FallbackChain
 from steinresil._health import ComponentHealth, HealthStatus
 from steinresil._tasks import call_with_timeout, gather
-from steinresil._validation import check_optional_duration
+from steinresil._validation import check_duration, check_optional_duration
 from steinresil.adapters._ai_base import (
     AIProviderError,
     Completion,
@@ -116,6 +118,10 @@ class ProviderChain:
         client: an ``httpx.AsyncClient`` for the providers without their own (yours to
             close).
         health_timeout: seconds each provider's health check may take.
+        health_cache_ttl: seconds a probe's result is reused (default 0: every check
+            probes). A status page polling every 2 s need not cost a request to each
+            provider every 2 s. The circuit's state is read fresh every time.
+        clock: where the cache reads the time (tests pass a ``FakeClock``).
         name: the underlying ``FallbackChain``'s name (events, logs, errors).
         registry: a ``Registry`` that gets every provider's breaker and retry policy,
             so health and metrics see them.
@@ -127,8 +133,10 @@ class ProviderChain:
         *,
         client: httpx.AsyncClient | None = None,
         health_timeout: Duration | None = None,
+        health_cache_ttl: Duration = 0.0,
         name: str = "ai",
         registry: Registry | None = None,
+        clock: Clock | None = None,
     ) -> None:
         owner = f"ProviderChain({name!r})"
         given: object = providers
@@ -154,6 +162,9 @@ class ProviderChain:
         self.health_timeout = check_optional_duration(
             owner, "health_timeout", health_timeout, allow_zero=False
         )
+        self.health_cache_ttl = check_duration(owner, "health_cache_ttl", health_cache_ttl)
+        self.clock = clock if clock is not None else system_clock
+        self._probe_cache: dict[str, tuple[float, ProviderHealth]] = {}
         self._clients = self._share_client(client)
         self._by_name = {provider.name: provider for provider in items}
         self._chain: FallbackChain[[str, int], Coroutine[Any, Any, Completion]] = FallbackChain(
@@ -230,12 +241,25 @@ class ProviderChain:
         return None
 
     async def _check(self, provider: Provider) -> ProviderHealth:
-        started = time.perf_counter()
+        """The probe's word (perhaps cached), then the circuit's, which is never cached."""
+        probed = await self._probed(provider)
+        if probed.status != "healthy":
+            return probed
+        status, error = _circuit_says(provider.breaker)
+        return probed if error is None else replace(probed, status=status, error=error)
+
+    async def _probed(self, provider: Provider) -> ProviderHealth:
         if not provider.configured:
             return ProviderHealth(provider.name, "unavailable", 0.0, _NO_KEY)
+        ttl = self.health_cache_ttl
+        if ttl:
+            cached = self._probe_cache.get(provider.name)
+            if cached is not None and self.clock.monotonic() - cached[0] < ttl:
+                return cached[1]
+        started = time.perf_counter()
         limit = self.health_timeout if self.health_timeout is not None else provider.timeout
         status: ProviderStatus = "unavailable"
-        error: str | None
+        error: str | None = None
         try:
             timed_out, _ = await call_with_timeout(provider.probe, limit)
         except AIProviderError as exc:
@@ -245,12 +269,15 @@ class ProviderChain:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
         else:
-            status, error = _circuit_says(provider.breaker)
+            status = "healthy"
             if timed_out:
                 status, error = "unavailable", f"health check timed out after {limit:g} s"
-        return ProviderHealth(
+        health = ProviderHealth(
             provider.name, status, milliseconds(time.perf_counter() - started), error
         )
+        if ttl:
+            self._probe_cache[provider.name] = (self.clock.monotonic(), health)
+        return health
 
     async def aclose(self) -> None:
         """Close the HTTP client the chain made (never one that was given to it)."""

@@ -40,6 +40,7 @@ from steinresil.adapters._ai_base import (
     Provider,
     ProviderHealth,
     ProviderStatus,
+    is_caller_error,
     is_retryable,
 )
 from steinresil.adapters._ai_chain import ProviderChain, UnknownProviderError, overall_status
@@ -59,6 +60,7 @@ __all__ = [
     "ProviderHealth",
     "ProviderStatus",
     "UnknownProviderError",
+    "is_caller_error",
     "is_retryable",
     "overall_status",
 ]
