@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import pickle
@@ -816,3 +817,26 @@ def test_public_names_are_sorted_and_resolve():
         if not name.startswith("_") and getattr(value, "__module__", "").startswith("steinresil.")
     }
     assert public <= set(ai.__all__)
+
+
+# Connections left behind on the first loop are reported when collected: that is the
+# truth about sharing a chain across loops, not a failure of this test.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_chain_used_from_one_loop_after_another_keeps_working(ai_stub):
+    import asyncio  # noqa: PLC0415 - this test drives loops by hand
+
+    import trio  # noqa: PLC0415
+
+    def on_asyncio(fn, *args):
+        return asyncio.run(fn(*args))
+
+    chain = ProviderChain([OllamaProvider(base_url=ai_stub.ollama.base_url), LocalProvider()])
+    for run in (on_asyncio, on_asyncio, trio.run):
+        assert run(chain.complete, "x").provider == "ollama"
+        assert run(chain.check_all)["overall"] == "healthy"
+    trio.run(chain.aclose)
+    asyncio.run(chain.aclose())  # from another loop: nothing left to close, no error
+    assert ai_stub.ollama.count() == 6
+    del chain
+    gc.collect()  # the first loops' connections are reported here, not in a later test

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from steinresil._concurrency import current_async_library
 from steinresil._retry_after import parse_retry_after
 from steinresil._tasks import call_with_timeout
 from steinresil.adapters._ai_base import AIProviderError, ErrorKind, Provider, logger
@@ -39,27 +40,47 @@ class ClientSource:
     here is closed by ``aclose`` (and made again if used afterwards).
     """
 
-    __slots__ = ("_given", "_made")
+    __slots__ = ("_given", "_loop", "_made")
 
     def __init__(self, client: httpx.AsyncClient | None = None) -> None:
         if client is not None and not isinstance(client, httpx.AsyncClient):
             raise ValueError(f"client must be an httpx.AsyncClient, got {client!r}")
         self._given = client
         self._made: httpx.AsyncClient | None = None
+        self._loop: object = None
 
     def get(self) -> httpx.AsyncClient:
         if self._given is not None:
             return self._given
-        if self._made is None or self._made.is_closed:
+        loop = _running_loop()
+        if self._made is None or self._made.is_closed or loop is not self._loop:
+            if self._made is not None and not self._made.is_closed:
+                # A pool's connections belong to the loop that opened them; on another
+                # loop they fail with "Event loop is closed". Start afresh there.
+                logger.debug("AI providers moved to another event loop: new HTTP client")
             # Redirects are refused: an API that redirects a POST is misconfigured, and
             # following it could send the key to another host.
             self._made = httpx.AsyncClient(follow_redirects=False, verify=_tls_context())
+            self._loop = loop
         return self._made
 
     async def aclose(self) -> None:
         made, self._made = self._made, None
-        if made is not None:
+        if made is not None and _running_loop() is self._loop:
             await made.aclose()
+        # Made on another loop: its connections cannot be closed from here; dropping
+        # the client lets them go with their loop.
+
+
+def _running_loop() -> object:
+    """What a connection pool belongs to: the asyncio loop, or the trio run."""
+    if current_async_library() == "trio":
+        import trio  # noqa: PLC0415 - only when trio runs
+
+        return trio.lowlevel.current_trio_token()
+    import asyncio  # noqa: PLC0415 - asyncio is imported by httpx already
+
+    return asyncio.get_running_loop()
 
 
 @functools.cache
