@@ -840,3 +840,59 @@ def test_a_chain_used_from_one_loop_after_another_keeps_working(ai_stub):
     assert ai_stub.ollama.count() == 6
     del chain
     gc.collect()  # the first loops' connections are reported here, not in a later test
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),  # expected: (kind, status, attempts)
+    [
+        (Reply.server_error(500), ("server", 500, 3)),
+        (Reply.rate_limited(retry_after="0"), ("rate_limited", 429, 3)),
+        (Reply.malformed(), ("malformed", 200, 3)),
+        (Reply.drop(), ("connection", None, 3)),
+        (Reply.slow(1.0), ("timeout", None, 3)),
+        (Reply.unauthorized(), ("auth", 401, 1)),
+        (Reply.error(404), ("rejected", 404, 1)),
+    ],
+    ids=["500", "429", "malformed", "drop", "slow", "401", "404"],
+)
+async def test_each_fault_reaches_the_caller_as_its_kind(ai_stub, clock, fault, expected):
+    kind, status, attempts = expected
+    ai_stub.anthropic.default = fault
+    provider = anthropic(ai_stub, clock, timeout=0.15)
+    async with ProviderChain([provider]) as chain:
+        with pytest.raises(sr.AllFallbacksFailedError) as caught:
+            await chain.complete("x")
+    (error,) = caught.value.exceptions
+    assert isinstance(error, AIProviderError)
+    assert (error.provider, error.kind, error.status) == ("anthropic", kind, status)
+    assert ai_stub.anthropic.wait_for("/v1/messages", attempts) == attempts
+    assert KEY not in str(error)
+
+
+async def test_connection_refused_is_retried_then_moves_on(clock):
+    port = _free_port()  # nothing listens there any more
+    provider = OllamaProvider(base_url=f"http://127.0.0.1:{port}", clock=clock)
+    async with ProviderChain([provider, LocalProvider()]) as chain:
+        answer = await chain.complete("x")
+        (health,) = (await chain.check_providers())[:1]
+    assert answer.provider == "fallback"
+    assert chain.breaker("ollama").metrics.failed_calls == 3
+    assert len(clock.sleeps) == 2
+    assert health.status == "unavailable"
+    assert "GET /api/tags" in (health.error or "")
+
+
+async def test_many_concurrent_calls_share_the_pool(ai_stub, clock):
+    from steinresil._tasks import gather  # noqa: PLC0415 - runs on asyncio and trio alike
+
+    ai_stub.ollama.default = Reply.ok("ok", delay=0.05)
+    async with ProviderChain([ollama(ai_stub, clock), LocalProvider()]) as chain:
+        answers = await gather([lambda: chain.complete("x") for _ in range(40)])
+    assert {a.provider for a in answers} == {"ollama"}
+    assert ai_stub.ollama.count("/api/chat") == 40

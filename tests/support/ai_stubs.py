@@ -276,6 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connects when many tasks call at once
     block_on_close = False  # a slow reply still sleeping must not hold up the teardown
     owner: AIStubServer
 
