@@ -217,8 +217,8 @@ async def test_timeouts_that_persist_move_on_to_the_next_provider(ai_stub, clock
     async with ProviderChain([ollama(ai_stub, clock, timeout=0.1), LocalProvider()]) as chain:
         answer = await chain.complete("x")
     assert answer.provider == "fallback"
-    assert ai_stub.ollama.wait_for("/api/chat", 3) == 3
-    assert chain.breaker("ollama").metrics.failed_calls == 3
+    assert chain.breaker("ollama").metrics.failed_calls == 3  # three attempts timed out
+    assert 1 <= ai_stub.ollama.wait_for("/api/chat", 3) <= 3
 
 
 @pytest.mark.parametrize("status", [400, 404, 422])
@@ -871,7 +871,10 @@ async def test_each_fault_reaches_the_caller_as_its_kind(ai_stub, clock, fault, 
     (error,) = caught.value.exceptions
     assert isinstance(error, AIProviderError)
     assert (error.provider, error.kind, error.status) == ("anthropic", kind, status)
-    assert ai_stub.anthropic.wait_for("/v1/messages", attempts) == attempts
+    counted = chain.breaker("anthropic").metrics.failed_calls
+    assert counted == (attempts if error.retryable else 0)
+    if kind != "timeout":  # an abandoned request may not have reached a busy server yet
+        assert ai_stub.anthropic.count("/v1/messages") == attempts
     assert KEY not in str(error)
 
 
