@@ -15,6 +15,8 @@ Run from anywhere; it rewrites every file (one per area) and prints the node cou
     python examples/erp/scripts/build_functions_catalog.py
 """
 
+# ruff: noqa: E501 - the outline keeps one node a line, however long its description
+
 from __future__ import annotations
 
 import json
@@ -482,7 +484,8 @@ def records(area: Node) -> list[dict[str, object]]:
         }
         if kind != "function":
             record["route"] = "/api/" + "/".join(p.replace("_", "-") for p in [*path, node.slug])
-        record["permissions"] = [f"{area.slug}:{ACCESS[node.access if kind == 'function' else 'r']}"]
+        access = node.access if kind == "function" else "r"
+        record["permissions"] = [f"{area.slug}:{ACCESS[access]}"]
         record["tags"] = node.tags
         record["order"] = order
         out.append(record)
