@@ -174,7 +174,9 @@ def error_response(
     message: str,
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    exception: BaseException | None = None,
 ) -> JSONResponse:
+    """The error in the one shape, logged once (with the traceback for unexpected ones)."""
     error: dict[str, Any] = {
         "code": code,
         "message": message,
@@ -194,6 +196,7 @@ def error_response(
         path=request.url.path,
         method=request.method,
         request_id=error["requestId"],
+        exc_info=exception,
     )
     request.state.error_code = code
     return JSONResponse(
@@ -250,18 +253,26 @@ def install_error_handlers(app: FastAPI, *, development: bool) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", request_id=request_id_of(request))
-        message = (
-            f"{type(exc).__name__}: {exc}" if development else "an unexpected error occurred"
-        )
-        return error_response(
-            request, status_code=500, code="INTERNAL_SERVER_ERROR", message=message
-        )
+        return unexpected_error_response(request, exc, development=development)
 
     app.add_exception_handler(APIError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def unexpected_error_response(
+    request: Request, exc: BaseException, *, development: bool
+) -> JSONResponse:
+    """A 500 for a bug: the traceback goes to the log, never to the client (outside dev)."""
+    message = f"{type(exc).__name__}: {exc}" if development else "an unexpected error occurred"
+    return error_response(
+        request,
+        status_code=500,
+        code="INTERNAL_SERVER_ERROR",
+        message=message,
+        exception=exc,
+    )
 
 
 def _problem(error: Any) -> dict[str, Any]:

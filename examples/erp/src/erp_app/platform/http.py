@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from starlette.requests import Request
 
-from erp_app.platform.errors import PayloadTooLargeError, error_response
+from erp_app.platform.errors import (
+    PayloadTooLargeError,
+    error_response,
+    unexpected_error_response,
+)
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,9 +38,10 @@ log = structlog.get_logger("erp.http")
 class RequestContextMiddleware:
     """Binds a request id, enforces the body limit, counts and times, logs each request."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, development: bool = False) -> None:
         self.app = app
         self.metrics = metrics
+        self.development = development
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,11 +53,13 @@ class RequestContextMiddleware:
         method = scope["method"]
         started = time.perf_counter()
         status = 500
+        started_response = False
         raw_id = request_id.encode("latin-1")
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 message = {**message, "headers": [*headers, (b"x-request-id", raw_id)]}
@@ -67,6 +74,15 @@ class RequestContextMiddleware:
                 # A chunked body over the limit raises PayloadTooLargeError while the route
                 # reads it; the error handlers answer 413 like any APIError.
                 await self.app(scope, _limited(receive), send_with_id)
+        except Exception as exc:
+            # A bug: answered here, inside this middleware, so it carries the request id
+            # and is logged once (Starlette's outer handler would log it a second time).
+            if started_response:
+                raise
+            response = unexpected_error_response(
+                Request(scope), exc, development=self.development
+            )
+            await response(scope, _no_receive, send_with_id)
         finally:
             in_progress.dec()
             self._account(scope, method, status, time.perf_counter() - started)
