@@ -11,10 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-
 from erp_app.config import Settings, load_settings
 from erp_app.main import create_app
+from fastapi import FastAPI
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "tests"))  # support.redis_server, support.pg_server, ...

@@ -7,13 +7,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
-
-import steinresil as sr
-
 from erp_app.config import ConfigError, Settings, load_settings
 from erp_app.main import create_app
 from erp_app.platform.lifecycle import _shutting_down
+from fastapi import FastAPI
+
+import steinresil as sr
 
 pytestmark = pytest.mark.anyio
 
@@ -82,7 +81,7 @@ async def test_a_probe_storm_costs_one_check_run(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            import anyio  # noqa: PLC0415
+            import anyio
 
             async with anyio.create_task_group() as tg:
                 for _ in range(50):

@@ -6,19 +6,21 @@ the machine's shared servers are never touched.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import anyio
 import httpx
 import pytest
 import redis
-from fastapi import FastAPI
-from support.pg_server import PgProc, pg_available
-from support.redis_server import RedisProc, redis_available
-
 from erp_app.config import Settings
 from erp_app.main import create_app
+from fastapi import FastAPI
+
+from support.pg_server import PgProc, pg_available
+from support.redis_server import RedisProc, redis_available
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +46,7 @@ def private_pg() -> Iterator[PgProc]:
         yield server
 
 
+@asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -85,7 +88,7 @@ async def test_redis_killed_under_a_request_loop_loses_no_request_or_session(
                 made[body["session"]] = (response.cookies["erp_session"], body["store"])
             await anyio.sleep(0.005)
 
-    async for http in running(app):
+    async with running(app) as http:
         health = (await http.get("/api/health")).json()
         assert health["checks"]["sessions"]["status"] == "healthy"
         async with anyio.create_task_group() as tg:
@@ -127,7 +130,7 @@ async def test_redis_down_at_start_serves_from_memory_then_fails_back(
 ) -> None:
     private_redis.stop()
     app = create_app(make_settings(redis_url=private_redis.url))
-    async for http in running(app):
+    async with running(app) as http:
         first = await http.get("/api/session")
         assert first.status_code == 200
         assert app.state.sessions.active == "memory"
@@ -141,7 +144,7 @@ async def test_database_down_turns_unhealthy_and_back(
     make_settings: Callable[..., Settings], private_pg: PgProc
 ) -> None:
     app = create_app(make_settings(database_url=private_pg.url()))
-    async for http in running(app):
+    async with running(app) as http:
         assert (await http.get("/api/health")).json()["status"] == "degraded"
         private_pg.kill9()
         down = (await http.get("/api/health")).json()
@@ -151,14 +154,11 @@ async def test_database_down_turns_unhealthy_and_back(
         assert ready.status_code == 503
         assert ready.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
         private_pg.start()
-        await wait_for(
-            lambda: _status(http),
-            10.0,
-        )
+        await wait_for(functools.partial(_database_healthy, http), 10.0)
         assert (await http.get("/api/health/ready")).status_code == 200
 
 
-async def _status(http: httpx.AsyncClient) -> bool:
+async def _database_healthy(http: httpx.AsyncClient) -> bool:
     body = (await http.get("/api/health")).json()
     return bool(body["checks"]["database"]["status"] == "healthy")
 
@@ -183,5 +183,5 @@ async def test_postgres_that_starts_late_is_waited_for(
     private_pg.stop()
     private_pg.start_later(1.5)
     app = create_app(make_settings(database_url=private_pg.url()))
-    async for http in running(app):
+    async with running(app) as http:
         assert (await http.get("/api/health")).json()["checks"]["database"]["status"] == "healthy"

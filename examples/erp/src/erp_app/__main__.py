@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"erp: {exc}", file=sys.stderr)  # noqa: T201 - the operator's one line
+        print(f"erp: {exc}", file=sys.stderr)
         return 2
     if arguments.workers > 1:
         _multiprocess_metrics()
         if not settings.redis_url:
-            print(  # noqa: T201
+            print(
                 "erp: warning: several workers without REDIS_URL: each keeps its own "
                 "sessions, breakers and login limits",
                 file=sys.stderr,
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         lifespan="on",
     )
     shown_host = "127.0.0.1" if arguments.host in ("0.0.0.0", "::") else arguments.host  # noqa: S104
-    print(  # noqa: T201
+    print(
         f"ERP SteinmetZ on http://{shown_host}:{arguments.port}/  "
         f"(API docs /docs, health /api/health; {arguments.workers} worker(s), "
         f"database {settings.database_kind}, sessions "

@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     health.register("functions", functions.health, critical=False)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await start_monitoring(settings, health)
         await database.start()
         await functions.load()
@@ -105,9 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.functions = functions
     app.state.health = health
     install_error_handlers(app, development=settings.development)
-    app.add_middleware(
-        RequestContextMiddleware, metrics=metrics, development=settings.development
-    )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, development=settings.development)
     instrument_app(app, database.engine, settings)
     for router in (health_router, ai_router, functions_router, metrics_router, session_router):
         app.include_router(router)

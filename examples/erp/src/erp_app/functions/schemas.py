@@ -6,7 +6,7 @@ API answers in camelCase (``titleDe``, ``loadedAt``) like the rest of the ERP.
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints

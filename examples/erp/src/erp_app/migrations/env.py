@@ -6,9 +6,8 @@ The app calls Alembic from ``Database.start`` with a live connection in
 
 from __future__ import annotations
 
-from alembic import context
-
 import erp_app.models  # noqa: F401 - every domain's tables on Base.metadata
+from alembic import context
 from erp_app.platform.db import Base
 
 connection = context.config.attributes["connection"]

@@ -82,9 +82,7 @@ class AI:
             self._metrics.ai_requests.labels("none", "failed").inc()
             raise
         self._metrics.ai_requests.labels(completion.provider, "answered").inc()
-        self._metrics.ai_duration.labels(completion.provider).observe(
-            completion.latency_ms / 1000
-        )
+        self._metrics.ai_duration.labels(completion.provider).observe(completion.latency_ms / 1000)
         return completion
 
     async def health(self) -> sr.ComponentHealth:

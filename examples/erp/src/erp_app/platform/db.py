@@ -24,7 +24,12 @@ import structlog
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 
@@ -69,9 +74,7 @@ class Database:
         url = settings.async_database_url
         options: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
-            Path(url.removeprefix("sqlite+aiosqlite:///")).parent.mkdir(
-                parents=True, exist_ok=True
-            )
+            Path(url.removeprefix("sqlite+aiosqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             # One file, many connections: aiosqlite opens each in a thread; a NullPool keeps
             # nothing open between requests and so never holds the file locked.
             options = {"poolclass": NullPool, "connect_args": {"timeout": 15}}

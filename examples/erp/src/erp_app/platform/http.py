@@ -79,9 +79,7 @@ class RequestContextMiddleware:
             # and is logged once (Starlette's outer handler would log it a second time).
             if started_response:
                 raise
-            response = unexpected_error_response(
-                Request(scope), exc, development=self.development
-            )
+            response = unexpected_error_response(Request(scope), exc, development=self.development)
             await response(scope, _no_receive, send_with_id)
         finally:
             in_progress.dec()

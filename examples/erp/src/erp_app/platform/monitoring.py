@@ -31,7 +31,7 @@ log = structlog.get_logger("erp.monitoring")
 _SECRET_NAMES = re.compile(r"pass|secret|token|key|auth|cookie|session|dsn", re.IGNORECASE)
 
 
-def scrub_event(event: dict[str, Any], hint: object = None) -> dict[str, Any]:
+def scrub_event(event: dict[str, Any], _hint: object = None) -> dict[str, Any]:
     """Sentry's ``before_send``: nothing secret leaves the server."""
     request = event.get("request")
     if isinstance(request, dict):
@@ -67,9 +67,9 @@ class _Problems:
     def check(self) -> sr.ComponentHealth:
         if self.found:
             return sr.ComponentHealth(
-                sr.HealthStatus.DEGRADED, details=dict(self.found), error="; ".join(
-                    f"{k}: {v}" for k, v in self.found.items()
-                )
+                sr.HealthStatus.DEGRADED,
+                details=dict(self.found),
+                error="; ".join(f"{k}: {v}" for k, v in self.found.items()),
             )
         return sr.ComponentHealth(sr.HealthStatus.HEALTHY)
 
