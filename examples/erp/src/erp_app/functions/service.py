@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import pathlib
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ DEFAULT_DIRECTORY = pathlib.Path(__file__).resolve().parent.parent / "data" / "f
 
 FILE_PATTERN = "*.jsonl"
 MAX_PROBLEMS_IN_MESSAGE = 10  # the full list stays on CatalogError.problems
+_LINE_ONE = re.compile(r"at line 1 column")
 
 log = structlog.get_logger("erp.functions")
 
@@ -213,15 +215,17 @@ def read_catalog(directory: pathlib.Path) -> CatalogSnapshot:
 
 
 def _catalogue_files(directory: pathlib.Path) -> list[pathlib.Path]:
+    # Problems name the directory by its last part only: the summary reaches health output
+    # and API errors, the full path stays in the exception's message for the log.
+    name = directory.name or str(directory)
     try:
         files = sorted(path for path in directory.glob(FILE_PATTERN) if path.is_file())
     except OSError as exc:
-        raise CatalogError(directory, [Problem(str(directory), None, _os_reason(exc))]) from exc
+        raise CatalogError(directory, [Problem(name, None, _os_reason(exc))]) from exc
     if not directory.is_dir():
-        raise CatalogError(directory, [Problem(str(directory), None, "is not a directory")])
+        raise CatalogError(directory, [Problem(name, None, "is not a directory")])
     if not files:
-        problem = Problem(str(directory), None, f"has no {FILE_PATTERN} files")
-        raise CatalogError(directory, [problem])
+        raise CatalogError(directory, [Problem(name, None, f"has no {FILE_PATTERN} files")])
     return files
 
 
@@ -254,7 +258,9 @@ def _describe(error: Any) -> str:
     kind = error.get("type", "")
     message = str(error.get("msg", "invalid"))
     if kind == "json_invalid":
-        return f"malformed JSON ({error.get('ctx', {}).get('error', message)})"
+        # The parser sees one line at a time: its "line 1" would contradict the file line.
+        reason = str(error.get("ctx", {}).get("error", message))
+        return f"malformed JSON ({_LINE_ONE.sub('at column', reason)})"
     if not location:
         return f"not a catalogue record: {message}"
     if kind == "extra_forbidden":
