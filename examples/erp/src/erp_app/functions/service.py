@@ -156,9 +156,9 @@ class CatalogSnapshot:
     def search(self, query: str, limit: int) -> tuple[int, list[FunctionNode]]:
         """Nodes whose title, tags or description contain every word of ``query``.
 
-        Best first: a word in the title counts most, then in a tag, then in the description;
-        a title that starts with the query wins ties. Returns (number of matches, best
-        ``limit`` of them).
+        Best first: a word in the title counts most, then in a tag, then in the description,
+        and a title that starts with the whole query gets a bonus; equal scores keep the
+        catalogue's order. Returns (number of matches, the best ``limit`` of them).
         """
         words = query.casefold().split()
         if not words:
@@ -434,8 +434,8 @@ class FunctionsCatalog:
         After a failure an earlier tree, if any, stays in service, marked stale.
         """
         await self._reload_once()
-        if self._failure is not None:
-            raise _copy(self._failure)
+        if self._failure is not None or self._snapshot is None:
+            raise self._unavailable()
 
     async def snapshot(self) -> CatalogSnapshot:
         """The current tree, reloaded first if older than the TTL.
@@ -447,8 +447,7 @@ class FunctionsCatalog:
             await self._reload_once()
         current = self._snapshot
         if current is None:
-            assert self._failure is not None  # noqa: S101 - a finished reload set one of them
-            raise _copy(self._failure)
+            raise self._unavailable()
         return current
 
     def health(self) -> ComponentHealth:
@@ -462,6 +461,12 @@ class FunctionsCatalog:
             return ComponentHealth(HealthStatus.UNHEALTHY, details=_details(None), error=error)
         status = HealthStatus.DEGRADED if current.stale else HealthStatus.HEALTHY
         return ComponentHealth(status, details=_details(current), error=current.error)
+
+    def _unavailable(self) -> CatalogError:
+        if self._failure is not None:
+            return _copy(self._failure)
+        # Only if a reload was interrupted by something that is not an Exception.
+        return CatalogError(self._directory, [Problem(self._directory.name, None, "not loaded")])
 
     def _due(self) -> bool:
         return self._checked_at is None or self._clock() - self._checked_at >= self._ttl
