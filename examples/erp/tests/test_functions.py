@@ -3,10 +3,12 @@ failure, all-or-nothing checks) and the /api/functions router in the one error s
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import pathlib
 import statistics
+import sys
 import threading
 import time
 
@@ -783,3 +785,18 @@ async def test_roots_latency_over_a_thousand_requests(shipped_client):
     p99 = timings[int(len(timings) * 0.99) - 1]
     print(f"/api/functions/roots over ASGI: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms")
     assert p99 < 0.1  # the spec: under 100 ms
+
+
+def test_shipped_files_match_their_outline(monkeypatch):
+    """The JSONL files are generated from scripts/build_functions_catalog.py: no drift."""
+    script = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "build_functions_catalog.py"
+    spec = importlib.util.spec_from_file_location("build_functions_catalog", script)
+    assert spec is not None
+    assert spec.loader is not None
+    builder = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, builder)  # dataclasses look their module up
+    spec.loader.exec_module(builder)
+    for area in builder.parse_outline(builder.OUTLINE):
+        name = f"{builder.AREA_ORDER[area.slug] // builder.ORDER_STEP:02d}-{area.slug}.jsonl"
+        lines = (DEFAULT_DIRECTORY / name).read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line) for line in lines] == builder.records(area), name
