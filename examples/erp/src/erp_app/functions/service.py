@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import pathlib
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ DEFAULT_DIRECTORY = pathlib.Path(__file__).resolve().parent.parent / "data" / "f
 
 FILE_PATTERN = "*.jsonl"
 MAX_PROBLEMS_IN_MESSAGE = 10  # the full list stays on CatalogError.problems
+_LINE_ONE = re.compile(r"at line 1 column")
 
 log = structlog.get_logger("erp.functions")
 
@@ -154,9 +156,9 @@ class CatalogSnapshot:
     def search(self, query: str, limit: int) -> tuple[int, list[FunctionNode]]:
         """Nodes whose title, tags or description contain every word of ``query``.
 
-        Best first: a word in the title counts most, then in a tag, then in the description;
-        a title that starts with the query wins ties. Returns (number of matches, best
-        ``limit`` of them).
+        Best first: a word in the title counts most, then in a tag, then in the description,
+        and a title that starts with the whole query gets a bonus; equal scores keep the
+        catalogue's order. Returns (number of matches, the best ``limit`` of them).
         """
         words = query.casefold().split()
         if not words:
@@ -213,15 +215,17 @@ def read_catalog(directory: pathlib.Path) -> CatalogSnapshot:
 
 
 def _catalogue_files(directory: pathlib.Path) -> list[pathlib.Path]:
+    # Problems name the directory by its last part only: the summary reaches health output
+    # and API errors, the full path stays in the exception's message for the log.
+    name = directory.name or str(directory)
     try:
         files = sorted(path for path in directory.glob(FILE_PATTERN) if path.is_file())
     except OSError as exc:
-        raise CatalogError(directory, [Problem(str(directory), None, _os_reason(exc))]) from exc
+        raise CatalogError(directory, [Problem(name, None, _os_reason(exc))]) from exc
     if not directory.is_dir():
-        raise CatalogError(directory, [Problem(str(directory), None, "is not a directory")])
+        raise CatalogError(directory, [Problem(name, None, "is not a directory")])
     if not files:
-        problem = Problem(str(directory), None, f"has no {FILE_PATTERN} files")
-        raise CatalogError(directory, [problem])
+        raise CatalogError(directory, [Problem(name, None, f"has no {FILE_PATTERN} files")])
     return files
 
 
@@ -254,7 +258,9 @@ def _describe(error: Any) -> str:
     kind = error.get("type", "")
     message = str(error.get("msg", "invalid"))
     if kind == "json_invalid":
-        return f"malformed JSON ({error.get('ctx', {}).get('error', message)})"
+        # The parser sees one line at a time: its "line 1" would contradict the file line.
+        reason = str(error.get("ctx", {}).get("error", message))
+        return f"malformed JSON ({_LINE_ONE.sub('at column', reason)})"
     if not location:
         return f"not a catalogue record: {message}"
     if kind == "extra_forbidden":
@@ -428,8 +434,8 @@ class FunctionsCatalog:
         After a failure an earlier tree, if any, stays in service, marked stale.
         """
         await self._reload_once()
-        if self._failure is not None:
-            raise _copy(self._failure)
+        if self._failure is not None or self._snapshot is None:
+            raise self._unavailable()
 
     async def snapshot(self) -> CatalogSnapshot:
         """The current tree, reloaded first if older than the TTL.
@@ -441,8 +447,7 @@ class FunctionsCatalog:
             await self._reload_once()
         current = self._snapshot
         if current is None:
-            assert self._failure is not None  # noqa: S101 - a finished reload set one of them
-            raise _copy(self._failure)
+            raise self._unavailable()
         return current
 
     def health(self) -> ComponentHealth:
@@ -456,6 +461,12 @@ class FunctionsCatalog:
             return ComponentHealth(HealthStatus.UNHEALTHY, details=_details(None), error=error)
         status = HealthStatus.DEGRADED if current.stale else HealthStatus.HEALTHY
         return ComponentHealth(status, details=_details(current), error=current.error)
+
+    def _unavailable(self) -> CatalogError:
+        if self._failure is not None:
+            return _copy(self._failure)
+        # Only if a reload was interrupted by something that is not an Exception.
+        return CatalogError(self._directory, [Problem(self._directory.name, None, "not loaded")])
 
     def _due(self) -> bool:
         return self._checked_at is None or self._clock() - self._checked_at >= self._ttl
