@@ -13,23 +13,13 @@ import os
 import shutil
 import sys
 import tempfile
-from types import FrameType
 
 import uvicorn
 
 from erp_app.config import ConfigError, load_settings
-from erp_app.platform.lifecycle import begin_shutdown
 
-GRACEFUL_SECONDS = 8.0
+GRACEFUL_SECONDS = 8
 """In-flight requests get this long after SIGTERM; the process exits within 10 s."""
-
-
-class ErpServer(uvicorn.Server):
-    """uvicorn's server, telling the app about SIGTERM before draining requests."""
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        begin_shutdown()
-        super().handle_exit(sig, frame)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -88,14 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{'redis' if settings.redis_url else 'memory'})",
         flush=True,
     )
-    server = ErpServer(config)
     if arguments.workers == 1:
+        server = uvicorn.Server(config)
         server.run()
         return 0 if server.started else 1
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
-    sock = config.bind_socket()
-    Multiprocess(config, target=server.run, sockets=[sock]).run()
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
 
 

@@ -28,6 +28,7 @@ from erp_app.platform.db import Database
 from erp_app.platform.errors import install_error_handlers
 from erp_app.platform.health import Health
 from erp_app.platform.http import RequestContextMiddleware
+from erp_app.platform.lifecycle import announce_shutdown_on_signals
 from erp_app.platform.logging import configure_logging
 from erp_app.platform.metrics import Metrics
 from erp_app.platform.monitoring import instrument_app, start_monitoring
@@ -76,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pid=os.getpid(),
         )
         try:
-            yield
+            with announce_shutdown_on_signals():
+                yield
         finally:
             health.ready = False
             health.shutting_down = True

@@ -109,7 +109,7 @@ class RequestContextMiddleware:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            given = value.decode("latin-1")
+            given = str(value.decode("latin-1"))
             if _REQUEST_ID.match(given):
                 return given
     return uuid.uuid4().hex

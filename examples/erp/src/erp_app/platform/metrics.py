@@ -142,7 +142,7 @@ class Metrics:
         if not multiprocess_mode():
             return generate_latest(self.registry)
         scrape = CollectorRegistry()
-        MultiProcessCollector(scrape)
+        MultiProcessCollector(scrape)  # type: ignore[no-untyped-call]
         scrape.register(self._steinresil)
         ProcessCollector(namespace=PREFIX, registry=scrape)
         return generate_latest(scrape)

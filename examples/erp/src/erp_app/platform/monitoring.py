@@ -95,7 +95,7 @@ def _start_sentry(settings: Settings, problems: _Problems) -> None:
             dsn=dsn,
             environment=settings.environment,
             send_default_pii=False,
-            before_send=scrub_event,  # type: ignore[arg-type]
+            before_send=scrub_event,
             traces_sample_rate=0.0,
         )
     except ImportError:
