@@ -11,8 +11,10 @@ import argparse
 import atexit
 import os
 import shutil
+import signal
 import sys
 import tempfile
+from types import FrameType
 
 import uvicorn
 
@@ -42,6 +44,10 @@ def _multiprocess_metrics() -> None:
     directory = tempfile.mkdtemp(prefix="erp-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
+
+
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,9 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{'redis' if settings.redis_url else 'memory'})",
         flush=True,
     )
+    # uvicorn drains and then raises the signal again for the handler it found: make
+    # that handler end the process with status 0, as a graceful shutdown should.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     if arguments.workers == 1:
         server = uvicorn.Server(config)
-        server.run()
+        try:
+            server.run()
+        except SystemExit as exit_:
+            return int(exit_.code or 0) if server.started else 1
         return 0 if server.started else 1
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 

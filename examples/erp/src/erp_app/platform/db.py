@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -45,6 +43,7 @@ from steinresil.adapters.db import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from alembic.config import Config
     from sqlalchemy.engine import Connection
 
     from erp_app.config import Settings
@@ -142,6 +141,8 @@ class Database:
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - 0.6 s of imports, needed once
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -149,6 +150,8 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def _alembic(connection: Connection, action: str) -> None:
+    from alembic import command  # noqa: PLC0415 - see _alembic_config
+
     config = _alembic_config(connection)
     if action == "stamp":
         command.stamp(config, "head")
