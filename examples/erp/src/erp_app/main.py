@@ -17,12 +17,8 @@ from fastapi import FastAPI
 
 import steinresil as sr
 from erp_app import __version__
-from erp_app.ai.router import router as ai_router
 from erp_app.config import Settings, load_settings
-from erp_app.functions.router import router as functions_router
 from erp_app.functions.service import DEFAULT_DIRECTORY, FunctionsCatalog
-from erp_app.health.router import router as health_router
-from erp_app.metrics.router import router as metrics_router
 from erp_app.platform.ai import AI
 from erp_app.platform.db import Database
 from erp_app.platform.errors import install_error_handlers
@@ -33,7 +29,7 @@ from erp_app.platform.logging import configure_logging
 from erp_app.platform.metrics import Metrics
 from erp_app.platform.monitoring import instrument_app, start_monitoring
 from erp_app.platform.sessions import Sessions
-from erp_app.session.router import router as session_router
+from erp_app.routers import ROUTERS
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -109,6 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, development=settings.development)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, development=settings.development)
     instrument_app(app, database.engine, settings)
-    for router in (health_router, ai_router, functions_router, metrics_router, session_router):
+    for router in ROUTERS:
         app.include_router(router)
     return app

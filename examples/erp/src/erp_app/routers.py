@@ -1,0 +1,19 @@
+"""Every router of the app, in the order they are mounted (one line each)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from erp_app.ai.router import router as ai_router
+from erp_app.functions.router import router as functions_router
+from erp_app.health.router import router as health_router
+from erp_app.metrics.router import router as metrics_router
+from erp_app.session.router import router as session_router
+
+ROUTERS: list[APIRouter] = [
+    health_router,
+    ai_router,
+    functions_router,
+    metrics_router,
+    session_router,
+]
