@@ -30,6 +30,7 @@ from erp_app.platform.metrics import Metrics
 from erp_app.platform.monitoring import instrument_app, start_monitoring
 from erp_app.platform.sessions import Sessions
 from erp_app.routers import ROUTERS
+from erp_app.seed import SEEDERS
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await start_monitoring(settings, health)
         await database.start()
+        for seed in SEEDERS:
+            await seed(database, settings)
         await functions.load()
         health.ready = True
         log.info(

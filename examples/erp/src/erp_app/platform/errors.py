@@ -79,6 +79,11 @@ class PayloadTooLargeError(APIError):
     code = "PAYLOAD_TOO_LARGE"
 
 
+class UnsupportedMediaTypeError(APIError):
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
 class ValidationError(APIError):
     status_code = 422
     code = "VALIDATION_ERROR"

@@ -21,13 +21,18 @@ from fastapi import Depends, Request, Response
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 
-from erp_app.platform.errors import ForbiddenError, UnauthorizedError
+from erp_app.platform.errors import (
+    ForbiddenError,
+    UnauthorizedError,
+    UnsupportedMediaTypeError,
+)
 from erp_app.platform.sessions import COOKIE, Sessions
 
 __all__ = [
     "GuardedRoute",
     "Permission",
     "Principal",
+    "authenticated",
     "current_principal",
     "public",
     "require",
@@ -128,7 +133,7 @@ class Permission:
         principal = await current_principal(request)
         if principal is None:
             raise UnauthorizedError("log in first: this needs a session")
-        if not principal.can(self.permission):
+        if self.permission and not principal.can(self.permission):
             raise ForbiddenError(
                 f"your roles ({', '.join(principal.roles) or 'none'}) do not allow "
                 f"{self.permission}",
@@ -146,28 +151,53 @@ def require(permission: str) -> DependsParam:
     return marker
 
 
+def authenticated() -> DependsParam:
+    """Any logged-in user, whatever their roles (``/api/auth/me``, logout)."""
+    marker: DependsParam = Depends(Permission(""))
+    return marker
+
+
 def public() -> DependsParam:
     """``dependencies=[public()]``: anyone, logged in or not (says so explicitly)."""
     marker: DependsParam = Depends(Permission(None))
     return marker
 
 
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class GuardedRoute(APIRoute):
-    """Checks the route's permissions before FastAPI reads and validates the body."""
+    """Checks the route's permissions before FastAPI reads and validates the body.
+
+    Permissions are found in ``dependencies=[require(...)]`` and in parameters declared
+    as ``principal: Annotated[Principal, require(...)]``. A write that sends a body must
+    send it as ``application/json`` (415 otherwise): with SameSite cookies, that is the
+    defence against cross-site form posts.
+    """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         checks = [
-            dependency.dependency
-            for dependency in self.dependencies
-            if isinstance(dependency.dependency, Permission)
+            dependency.call
+            for dependency in self.dependant.dependencies
+            if isinstance(dependency.call, Permission)
         ]
-        if not checks:
-            return handler
 
         async def guarded(request: Request) -> Response:
             for check in checks:
                 await check(request)
+            if request.method in _WRITES and _has_body(request):
+                kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+                if kind != "application/json":
+                    raise UnsupportedMediaTypeError(
+                        "send the body as application/json",
+                        details={"contentType": kind or None},
+                    )
             return await handler(request)
 
         return guarded
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    return bool(length and length != "0") or "transfer-encoding" in request.headers

@@ -1,0 +1,16 @@
+"""First-start data: each domain adds a seeder here; they run after the database is ready.
+
+A seeder is ``async def seed(db: Database, settings: Settings) -> None`` and must be
+idempotent (look before inserting): it runs at every start, in every worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from erp_app.config import Settings
+from erp_app.platform.db import Database
+
+Seeder = Callable[[Database, Settings], Awaitable[None]]
+
+SEEDERS: list[Seeder] = []
