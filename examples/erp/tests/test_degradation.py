@@ -18,6 +18,7 @@ import redis
 from erp_app.config import Settings
 from erp_app.main import create_app
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from support.pg_server import PgProc, pg_available
 from support.redis_server import RedisProc, redis_available
@@ -144,18 +145,30 @@ async def test_database_down_turns_unhealthy_and_back(
     make_settings: Callable[..., Settings], private_pg: PgProc
 ) -> None:
     app = create_app(make_settings(database_url=private_pg.url()))
+
+    @app.post("/write")
+    async def write() -> dict[str, int]:  # stands for any route that must reach the database
+        async with app.state.db.session() as session:
+            return {"one": (await session.execute(text("SELECT 1"))).scalar_one()}
+
     async with running(app) as http:
+        assert (await http.post("/write")).json() == {"one": 1}
         assert (await http.get("/api/health")).json()["status"] == "degraded"
         private_pg.kill9()
         down = (await http.get("/api/health")).json()
         assert down["status"] == "unhealthy"
         assert down["checks"]["database"]["status"] == "unhealthy"
+        write_down = await http.post("/write")
+        assert write_down.status_code == 503  # no fallback for a write: a clean 503
+        assert write_down.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+        assert write_down.headers["retry-after"] == "5"
         ready = await http.get("/api/health/ready")
         assert ready.status_code == 503
         assert ready.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
         private_pg.start()
         await wait_for(functools.partial(_database_healthy, http), 10.0)
         assert (await http.get("/api/health/ready")).status_code == 200
+        assert (await http.post("/write")).json() == {"one": 1}
 
 
 async def _database_healthy(http: httpx.AsyncClient) -> bool:

@@ -22,7 +22,10 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from steinresil.adapters.db import DatabaseUnavailableError, is_transient
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -134,6 +137,7 @@ _CODES_BY_STATUS = {
     502: "BAD_GATEWAY",
     503: "SERVICE_UNAVAILABLE",
 }
+# Every route may meet a database that is down: 503 is documented on all of them.
 
 
 # ---- the shape, for the OpenAPI document ---------------------------------------------------
@@ -260,6 +264,22 @@ def install_error_handlers(app: FastAPI, *, development: bool) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         return unexpected_error_response(request, exc, development=development)
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not is_transient(exc):
+            return unexpected_error_response(request, exc, development=development)
+        # The database is down or restarting: no fallback exists for a write, so say so
+        # cleanly; the health check and readiness say it too.
+        return error_response(
+            request,
+            status_code=503,
+            code="DATABASE_UNAVAILABLE",
+            message="the database is unavailable; try again shortly",
+            headers={"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(DatabaseUnavailableError, on_database_error)
+    app.add_exception_handler(ConnectionError, on_database_error)
     app.add_exception_handler(APIError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
