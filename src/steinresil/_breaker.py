@@ -21,7 +21,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
 
 from steinresil._blocks import OpenBlocks
 from steinresil._clock import Clock, system_clock
@@ -659,15 +659,15 @@ class CircuitBreaker:
 
     # ---- drivers: decorators -------------------------------------------------------------
 
-    @overload
-    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
-        """Decorate a function or coroutine function; its signature is kept."""
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
+        """Decorate a function or coroutine function; its signature and type are kept.
+
+        One signature for both: an ``async def`` stays a coroutine function for type
+        checkers (``asyncio.run(decorated())`` checks), as it does at run time.
+        """
         check_decoratable(f"CircuitBreaker({self.name!r})", fn, inside="`with breaker:`")
         if is_async_callable(fn):
-            return self._wrap_async(fn)
+            return cast("Callable[P, T]", self._wrap_async(cast("Callable[P, Awaitable[Any]]", fn)))
         return self._wrap_sync(fn)
 
     def _wrap_sync(self, fn: Callable[P, T]) -> Callable[P, T]:

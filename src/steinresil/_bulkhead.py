@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar
 
 from steinresil._concurrency import current_async_library
 from steinresil._errors import BulkheadFullError
@@ -350,11 +350,7 @@ class Bulkhead:
         finally:
             self._release()
 
-    @overload
-    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate a function or coroutine function; its signature is kept."""
         return decorate(self, fn, "bulkhead", inside="`with bulkhead:`")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeAlias, TypeVar, cast, overload
+from typing import Any, ParamSpec, TypeAlias, TypeVar, cast
 
 from steinresil._breaker import CircuitBreaker
 from steinresil._errors import CircuitOpenError
@@ -168,11 +168,7 @@ class Pipeline:
         """Await ``fn(*args, **kwargs)`` through every strategy, outermost first."""
         return cast("T", await self._async_chain(fn, args, kwargs))
 
-    @overload
-    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate a function or coroutine function; its signature is kept."""
         return decorate(self, fn, "pipeline", inside="pipeline.call(...) per item")
 

@@ -677,24 +677,21 @@ class RetryPolicy:
             before = now
             await self.clock.sleep_async(until - now)
 
-    @overload
-    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate a function or coroutine function; its signature is kept."""
         check_decoratable(
             f"RetryPolicy({self.name!r})", fn, inside="`for attempt in policy: with attempt:`"
         )
         if is_async_callable(fn):
             run_async = self._run_async
+            afn = cast("Callable[..., Awaitable[Any]]", fn)
 
             @functools.wraps(fn)
             async def retrying_async(*args: P.args, **kwargs: P.kwargs) -> Any:
-                return await run_async(fn, args, kwargs)
+                return await run_async(afn, args, kwargs)
 
             retrying_async.retry_policy = self  # type: ignore[attr-defined]
-            return retrying_async
+            return cast("Callable[P, T]", retrying_async)
         run = self._run
 
         @functools.wraps(fn)

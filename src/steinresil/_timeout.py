@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar
 
 from steinresil._blocks import OpenBlocks
 from steinresil._concurrency import current_async_library
@@ -368,11 +368,7 @@ class Timeout:
         async with _Deadline(self):
             return await fn(*args, **kwargs)
 
-    @overload
-    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate a function or coroutine function; its signature is kept."""
         return decorate(self, fn, "timeout", inside="`async with timeout:`")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Protocol, assert_type
+from collections.abc import Coroutine
+from typing import Any, Protocol, assert_type
 
 import steinresil as sr
 
@@ -48,10 +48,10 @@ signature_kept = pipeline(fetch)
 assert_type(bulkhead(fetch)(1), str)
 assert_type(limiter(fetch)(1, verbose=True), str)
 assert_type(pipeline(fetch)(1), str)
-assert_type(timeout(fetch_async)(1), Awaitable[str])
-assert_type(bulkhead(fetch_async)(1), Awaitable[str])
-assert_type(limiter(fetch_async)(1), Awaitable[str])
-assert_type(pipeline(fetch_async)(1), Awaitable[str])
+assert_type(timeout(fetch_async)(1), Coroutine[Any, Any, str]).close()
+assert_type(bulkhead(fetch_async)(1), Coroutine[Any, Any, str]).close()
+assert_type(limiter(fetch_async)(1), Coroutine[Any, Any, str]).close()
+assert_type(pipeline(fetch_async)(1), Coroutine[Any, Any, str]).close()
 pipeline(fetch)("1")  # type: ignore[arg-type]
 
 # Metrics are typed snapshots.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import assert_type
+from collections.abc import Coroutine
+from typing import Any, assert_type
 
 import steinresil as sr
 
@@ -40,7 +40,7 @@ assert_type(cb.metrics.failure_rate, float | None)
 
 
 async def use() -> None:
-    assert_type(fetch_async("a"), Awaitable[int])
+    assert_type(fetch_async("a"), Coroutine[Any, Any, int]).close()
     assert_type(await fetch_async("a"), int)
     assert_type(await cb.call_async(fetch_async, "a"), int)
     async with cb as entered:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable
-from typing import assert_type
+from collections.abc import Coroutine
+from typing import Any, assert_type
 
 import steinresil as sr
 from steinresil.testing import is_testing, set_testing
@@ -61,7 +61,7 @@ for attempt in policy:
 
 
 async def use() -> None:
-    assert_type(fetch_async("a"), Awaitable[int])
+    assert_type(fetch_async("a"), Coroutine[Any, Any, int]).close()
     assert_type(await fetch_async("a"), int)
     assert_type(await policy.call_async(fetch_async, "a"), int)
     async for attempt in policy:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import current_async_library
@@ -382,11 +382,7 @@ class RedisRateLimiter:
         await self.acquire_async()
         return await fn(*args, **kwargs)
 
-    @overload
-    def __call__(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]: ...
-    @overload
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]: ...
-    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate a function or coroutine function; its signature is kept."""
         return decorate(self, fn, "rate_limiter", inside="`with limiter:`")
 
