@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -22,9 +22,6 @@ from erp_app.platform.security import GuardedRoute, public
 from erp_app.ui import service
 from erp_app.ui.schemas import StatusOut
 
-if TYPE_CHECKING:
-    from starlette.responses import Response as StarletteResponse
-
 __all__ = ["POLL_INTERVAL_MS", "router"]
 
 POLL_INTERVAL_MS = 2000
@@ -34,6 +31,15 @@ _CSP = (
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _ASSETS = {"status.js": "text/javascript; charset=utf-8", "status.css": "text/css; charset=utf-8"}
+
+# An HTML route's error responses are JSON all the same: FastAPI would list them under the
+# route's own media type, so they are spelled out (ErrorResponse is in the document anyway).
+_PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    500: {
+        "description": "INTERNAL_SERVER_ERROR",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+}
 
 templates = Jinja2Templates(directory=_HERE / "templates")
 router = APIRouter(tags=["status"], route_class=GuardedRoute, dependencies=[public()])
@@ -48,9 +54,9 @@ async def _snapshot(request: Request) -> StatusOut:
     "/",
     response_class=HTMLResponse,
     summary="The status page: health, breakers, sessions, AI providers (refreshes itself)",
-    responses=error_responses(500),
+    responses=_PAGE_ERRORS,
 )
-async def status_page(request: Request) -> StarletteResponse:
+async def status_page(request: Request) -> Response:
     status = await _snapshot(request)
     return templates.TemplateResponse(
         request,
