@@ -18,6 +18,7 @@ from erp_app.config import Settings
 from erp_app.main import create_app
 from erp_app.platform.security import ROLE_PERMISSIONS, Principal
 from erp_app.platform.sessions import COOKIE
+from erp_app.seed import SEEDERS
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -245,6 +246,26 @@ async def test_pagination(app: FastAPI, client: httpx.AsyncClient) -> None:
     assert titles == ["question 2", "question 1", "question 0"]
 
 
+async def test_a_first_start_has_conversations_and_annotations_seeded_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await login(app, client, "viewer")
+    conversations = (await client.get("/api/quickchat/conversations")).json()
+    messages = (await client.get("/api/quickchat/messages")).json()
+    annotations = (await client.get("/api/ai-annotator/annotations")).json()
+    assert conversations["total"] >= 1
+    assert messages["total"] >= 2
+    assert {m["provider"] for m in messages["items"]} == {None, "seed"}
+    assert annotations["total"] >= 1
+    assert {a["provider"] for a in annotations["items"]} == {"seed"}
+    for seed in SEEDERS:  # every start runs them again: nothing is added twice
+        await seed(app.state.db, app.state.settings)
+    again = (await client.get("/api/quickchat/conversations")).json()
+    assert again["total"] == conversations["total"]
+    more = (await client.get("/api/ai-annotator/annotations")).json()
+    assert more["total"] == annotations["total"]
+
+
 # ---- who may ------------------------------------------------------------------------------
 
 WRITES = [
@@ -395,6 +416,7 @@ async def test_status_json_is_public_and_shows_the_breaker_opening(
     ]
     assert status["providers"][0]["status"] == "healthy"
     assert status["providers"][1]["tone"] == "off"  # no URL: switched off, not failing
+    assert status["providers"][1]["error"] == "not configured (OLLAMA_BASE_URL is not set)"
     assert status["sessions"]["active"] == "memory"
     breakers = {b["name"]: b for b in status["breakers"]}
     assert breakers["openai"]["state"] == "closed"

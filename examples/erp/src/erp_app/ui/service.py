@@ -29,6 +29,11 @@ __all__ = ["snapshot"]
 
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 _NOT_CONFIGURED = "no API key configured"
+_SWITCHED_ON_BY = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "ollama": "OLLAMA_BASE_URL",
+}
 
 _HEALTH_TONES: dict[str, Tone] = {"healthy": "ok", "degraded": "warn", "unhealthy": "bad"}
 _BREAKER_TONES: dict[str, Tone] = {
@@ -47,8 +52,12 @@ def _mask(text: object) -> str | None:
 
 def _provider(position: int, entry: dict[str, Any]) -> ProviderOut:
     error = _mask(entry.get("error"))
-    # A provider without a key is switched off, not failing: grey, not red.
-    tone = "off" if error == _NOT_CONFIGURED else _PROVIDER_TONES[entry["status"]]
+    tone = _PROVIDER_TONES[entry["status"]]
+    if error == _NOT_CONFIGURED:
+        # Switched off, not failing: grey, not red, and which setting switches it on.
+        tone = "off"
+        setting = _SWITCHED_ON_BY.get(entry["provider"])
+        error = f"not configured ({setting} is not set)" if setting else "not configured"
     return ProviderOut(
         position=position,
         provider=entry["provider"],

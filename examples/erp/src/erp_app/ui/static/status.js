@@ -104,6 +104,7 @@
 
   function connected(ok) {
     $("offline").hidden = ok;
+    body.classList.toggle("offline", !ok);
     const live = $("live");
     live.classList.toggle("stale", !ok);
     live.classList.remove("pulse");
