@@ -114,9 +114,16 @@
     }
   }
 
+  let timer = null;
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(poll, delay);
+  }
+
   async function poll() {
+    if (document.hidden) return; // a background tab asks nothing; see visibilitychange
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.max(1000, interval - 200));
+    const deadline = setTimeout(() => abort.abort(), Math.max(1000, interval - 200));
     try {
       const response = await fetch("/api/status", {
         cache: "no-store",
@@ -131,10 +138,13 @@
     } catch (error) {
       connected(false);
     } finally {
-      clearTimeout(timer);
-      setTimeout(poll, interval); // after the answer: polls never pile up
+      clearTimeout(deadline);
+      schedule(interval); // after the answer: polls never pile up
     }
   }
 
-  setTimeout(poll, interval);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) schedule(0);
+  });
+  schedule(interval);
 })();
