@@ -175,6 +175,24 @@ async def test_an_empty_conversation_can_be_started_and_sql_looking_text_is_stor
     assert listed["items"][0]["content"] == "' OR 1=1 --"
 
 
+async def test_when_no_provider_answers_it_is_a_502_and_nothing_is_stored(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def nobody_answers(prompt: str, max_tokens: int) -> None:
+        raise RuntimeError("every provider failed")
+
+    monkeypatch.setattr(app.state.ai, "complete", nobody_answers)
+    await login(app, client, "user")
+    before = (await client.get("/api/quickchat/messages")).json()["total"]
+    asked = await client.post("/api/quickchat/messages", json={"content": "anyone?"})
+    assert assert_error(asked, 502, "AI_PROVIDER_ERROR")["details"] == {"reason": "RuntimeError"}
+    noted = await client.post("/api/ai-annotator/annotations", json={"node_id": "hr"})
+    assert_error(noted, 502, "AI_PROVIDER_ERROR")
+    assert (await client.get("/api/quickchat/messages")).json()["total"] == before
+    hr_notes = await client.get("/api/ai-annotator/annotations", params={"node_id": "hr"})
+    assert all(note["provider"] == "seed" for note in hr_notes.json()["items"])
+
+
 async def test_writes_are_audited_without_the_message_text(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -319,6 +337,14 @@ async def test_a_node_is_annotated_by_the_local_provider_stored_and_listed(
     assert note["provider"] == "fallback"
     assert note["focus"] == "what auditors look at"
     assert note["text"]
+
+    async with app.state.db.session() as session:
+        audited = await session.scalar(
+            select(AuditEntry).where(AuditEntry.entity == "ai_annotation")
+        )
+    assert audited is not None
+    assert audited.entity_id == str(note["id"])
+    assert audited.details == {"node_id": "dashboard.overview", "provider": "fallback"}
 
     one = await client.get(f"/api/ai-annotator/annotations/{note['id']}")
     assert one.json() == note
