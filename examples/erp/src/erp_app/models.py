@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from erp_app.annotator import models as annotator_models
 from erp_app.auth import models as auth_models
 from erp_app.platform.db import Base
+from erp_app.quickchat import models as quickchat_models
 
-__all__ = ["Base", "auth_models"]
+__all__ = ["Base", "annotator_models", "auth_models", "quickchat_models"]

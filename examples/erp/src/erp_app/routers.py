@@ -5,10 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from erp_app.ai.router import router as ai_router
+from erp_app.annotator.router import router as annotator_router
 from erp_app.functions.router import router as functions_router
 from erp_app.health.router import router as health_router
 from erp_app.metrics.router import router as metrics_router
+from erp_app.quickchat.router import router as quickchat_router
 from erp_app.session.router import router as session_router
+from erp_app.ui.router import router as ui_router
 
 ROUTERS: list[APIRouter] = [
     health_router,
@@ -16,4 +19,7 @@ ROUTERS: list[APIRouter] = [
     functions_router,
     metrics_router,
     session_router,
+    quickchat_router,
+    annotator_router,
+    ui_router,
 ]

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from erp_app.annotator.seed import seed_annotations
 from erp_app.config import Settings
 from erp_app.platform.db import Database
+from erp_app.quickchat.seed import seed_quickchat
 
 Seeder = Callable[[Database, Settings], Awaitable[None]]
 
-SEEDERS: list[Seeder] = []
+SEEDERS: list[Seeder] = [
+    seed_quickchat,
+    seed_annotations,
+]

@@ -1,0 +1,1 @@
+"""``/api/ai-annotator``: notes on functions-catalogue nodes, written by the AI chain."""

@@ -1,0 +1,1 @@
+"""``/api/quickchat``: short conversations with the AI chain, every answer's provider kept."""

@@ -1,0 +1,1 @@
+"""The status page (``/``) and the public JSON it polls (``/api/status``)."""
