@@ -98,7 +98,18 @@ async def test_unknown_route_is_404_in_the_shape(client: httpx.AsyncClient) -> N
 
 
 async def test_wrong_method_is_405_in_the_shape(client: httpx.AsyncClient) -> None:
-    assert_error_shape(await client.delete("/api/health/live"), 405, "METHOD_NOT_ALLOWED")
+    response = await client.delete("/api/health/live")
+    assert_error_shape(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET"
+
+
+async def test_405_allows_every_method_of_every_route_on_the_path(
+    client: httpx.AsyncClient,
+) -> None:
+    # GET /api/session and DELETE /api/session are two routes on one path.
+    response = await client.put("/api/session")
+    assert_error_shape(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "DELETE, GET"
 
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from steinresil.adapters.db import DatabaseUnavailableError, is_transient
 
@@ -234,9 +235,12 @@ def install_error_handlers(app: FastAPI, *, development: bool) -> None:
         message = str(exc.detail) if exc.detail else code.replace("_", " ").lower()
         if status == 404 and exc.detail == "Not Found":
             message = f"no route for {request.method} {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else None
         if status == 405:
             message = f"method {request.method} is not allowed on {request.url.path}"
-        headers = dict(exc.headers) if exc.headers else None
+            # Starlette names only the first matching route's methods; a path served by
+            # several routes (GET and POST apart) allows all of theirs.
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
         return error_response(
             request, status_code=status, code=code, message=message, headers=headers
         )
@@ -298,6 +302,21 @@ def unexpected_error_response(
         message=message,
         exception=exc,
     )
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route would take on this path (routes match nested routers too)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def _problem(error: Any) -> dict[str, Any]:

@@ -30,7 +30,9 @@ __all__ = ["MAX_BODY_BYTES", "RequestContextMiddleware"]
 MAX_BODY_BYTES = 1024 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _TOO_LARGE = f"the request body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"
-_QUIET_ROUTES = frozenset({"/api/metrics", "/api/health/live", "/api/health/ready"})
+_QUIET_ROUTES = frozenset(
+    {"/api/metrics", "/api/health/live", "/api/health/ready", "/api/status", "/"}
+)
 
 log = structlog.get_logger("erp.http")
 
