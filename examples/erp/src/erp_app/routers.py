@@ -5,10 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from erp_app.ai.router import router as ai_router
+from erp_app.auth.router import router as auth_router
+from erp_app.diagnostics.router import router as diagnostics_router
 from erp_app.functions.router import router as functions_router
 from erp_app.health.router import router as health_router
 from erp_app.metrics.router import router as metrics_router
 from erp_app.session.router import router as session_router
+from erp_app.system.router import router as system_router
 
 ROUTERS: list[APIRouter] = [
     health_router,
@@ -16,4 +19,7 @@ ROUTERS: list[APIRouter] = [
     functions_router,
     metrics_router,
     session_router,
+    auth_router,
+    system_router,
+    diagnostics_router,
 ]

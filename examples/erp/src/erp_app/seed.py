@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from erp_app.auth.service import seed_auth
 from erp_app.config import Settings
 from erp_app.platform.db import Database
 
 Seeder = Callable[[Database, Settings], Awaitable[None]]
 
-SEEDERS: list[Seeder] = []
+SEEDERS: list[Seeder] = [
+    seed_auth,
+]
