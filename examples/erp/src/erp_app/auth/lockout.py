@@ -2,8 +2,11 @@
 
 Three limits, each one token bucket per key (steinresil's GCRA limiter):
 
-- **per client address** (``LOGIN_ADDRESS_LIMIT`` per ``LOGIN_ADDRESS_PER_SECONDS``,
-  20/min): every login attempt takes a token, before anything else is looked at;
+- **failures per client address** (``LOGIN_ADDRESS_LIMIT`` per
+  ``LOGIN_ADDRESS_PER_SECONDS``, 20/min): against one client spraying guesses over many
+  accounts. Only failures count (a busy office behind one NAT address logging in all
+  morning is not an attack); once the bucket is empty, every attempt from that address
+  is refused before its password is checked;
 - **failures per account** (key: a digest of the lower-cased user name, whether the user
   exists or not, so the lock reveals nothing): only failed logins take a token. The bucket
   holds ``N - 1`` tokens (``LOGIN_MAX_FAILURES`` = N = 5) and gains one back every
@@ -22,9 +25,8 @@ With ``REDIS_URL`` the buckets are ``RedisRateLimiter``s: one count for every wo
 host (Redis's clock decides), and a per-process count while Redis is unreachable. Without
 it, local ``steinresil.RateLimiter``s per key (this process only).
 
-Guesses already in flight when the lock engages are still answered (failures are counted
-after the password check, so that a success costs nothing); the per-address limit bounds
-how many one client can have in flight.
+Failures are counted after the password check, so that a success costs nothing; the
+price is that guesses already in flight when a limit is reached are still answered.
 """
 
 from __future__ import annotations
@@ -48,17 +50,13 @@ _MAX_LOCAL_KEYS = 10_000
 
 
 class _Buckets(Protocol):
-    """One bucket per key: ``take`` a token (0.0) or say how long until one is free."""
+    """One bucket per key: ``take`` a token (0.0) or say how long until one is free;
+    ``wait`` says how long until one is free without taking it."""
 
     async def take(self, key: str) -> float: ...
+    async def wait(self, key: str) -> float: ...
     def stats(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
-
-
-class _Lock(_Buckets, Protocol):
-    """A one-token bucket used as a timer: ``wait`` peeks without taking."""
-
-    async def wait(self, key: str) -> float: ...
 
 
 class _RedisBuckets:
@@ -120,6 +118,13 @@ class _LocalBuckets:
         with self._lock:
             self._admitted += 1
         return 0.0
+
+    async def wait(self, key: str) -> float:
+        # RateLimiter tells the exact wait only when it refuses; an empty bucket has its
+        # next token within one interval, so that is a safe Retry-After.
+        if self._limiter(key).metrics.available > 0:
+            return 0.0
+        return self.per / self.rate
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -196,7 +201,7 @@ class LoginLimits:
         self.shared = bool(settings.redis_url)
         self.address: _Buckets
         self.failures: _Buckets
-        self.lock: _Lock
+        self.lock: _Buckets
         if settings.redis_url:
             url = settings.redis_url
             self.address = _RedisBuckets(url, "login-address", address_rate, address_per)
@@ -209,10 +214,10 @@ class LoginLimits:
 
     async def check(self, username: str, address: str) -> None:
         """Before the password is looked at: raise ``RateLimitError`` when over a limit."""
-        wait = await self.address.take(address)
+        wait = await self.address.wait(address)
         if wait:
             raise RateLimitError(
-                "too many login attempts from your address; try again later",
+                "too many failed logins from your address; try again later",
                 details={"retryAfter": float(_retry_after(wait)), "limit": "address"},
                 headers={"Retry-After": _retry_after(wait)},
             )
@@ -220,16 +225,14 @@ class LoginLimits:
         if wait:
             raise locked_error(wait)
 
-    async def failed(self, username: str) -> bool:
+    async def failed(self, username: str, address: str) -> bool:
         """Count a failed login; ``True`` when it locked the account."""
         key = account_key(username)
+        await self.address.take(address)
         if not await self.failures.take(key):
             return False
         await self.lock.take(key)
         return True
-
-    async def locked_for(self, username: str) -> float:
-        return await self.lock.wait(account_key(username))
 
     def stats(self) -> dict[str, Any]:
         return {

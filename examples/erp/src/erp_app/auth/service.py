@@ -158,7 +158,7 @@ class AuthService:
     ) -> None:
         # The failure that locks the account still answers 401, like those before it;
         # the next attempt gets the 429.
-        locked = await self.limits.failed(username)
+        locked = await self.limits.failed(username, address)
         if account is None:
             reason = "unknown user"  # the name tried is not kept: it may be a password
         elif not matches:
