@@ -198,6 +198,14 @@ async def test_bad_bodies(erp: tuple[FastAPI, httpx.AsyncClient]) -> None:
         "/api/auth/login", content=b"{nope", headers={"content-type": "application/json"}
     )
     assert_error(malformed, 400, "BAD_REQUEST")
+    json_header = {"content-type": "application/json"}
+    for raw in (
+        rb'{"username": "\ud800", "password": "x"}',  # a lone surrogate: valid JSON only
+        rb'{"username": "admin", "password": "\udfff"}',
+        rb'{"username": "ad\u0000min", "password": "x"}',
+    ):
+        response = await http.post("/api/auth/login", content=raw, headers=json_header)
+        assert_error(response, 422, "VALIDATION_ERROR")
 
 
 # ---- RBAC on the users routes -----------------------------------------------------------------

@@ -12,6 +12,7 @@ Nothing here logs or returns a password or a session id.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import secrets
 import sys
@@ -118,21 +119,16 @@ class AuthService:
 
         if previous_sid:  # whatever session the caller brought ends here: no fixation
             await self._end_session(previous_sid, None)
-        data = {
-            "user_id": account.id,
-            "username": account.username,
-            "roles": list(account.roles),
-            "permissions": sorted(account.permissions),
-            "created_at": datetime.now(UTC).timestamp(),
-        }
-        sid = await self.sessions.create(data)
         principal = Principal(
             user_id=account.id,
             username=account.username,
             roles=account.roles,
             permissions=account.permissions,
-            session_id=sid,
+            session_id="",
         )
+        data = {**principal.as_session_data(), "created_at": datetime.now(UTC).timestamp()}
+        sid = await self.sessions.create(data)
+        principal = dataclasses.replace(principal, session_id=sid)
         try:
             async with self.db.session() as session:
                 session.add(
@@ -177,7 +173,8 @@ class AuthService:
             )
             if locked:
                 record(session, None, "lockout", "user", entity_id=account.id if account else None)
-        log.warning(
+        # The 401 itself is logged by the error handler; this says why (never the password).
+        log.info(
             "login failed",
             user=account.username if account else None,
             reason=reason,
