@@ -8,7 +8,7 @@ shutdown.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
@@ -45,6 +45,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=GuardedRoute, lifespan=_lifespan)
 
 
+def _login_responses() -> dict[int | str, dict[str, Any]]:
+    responses = error_responses(400, 401, 413, 415, 422, 429)
+    responses[429]["description"] = "locked account or too many failures from the address"
+    responses[429]["headers"] = {
+        "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+    }
+    return responses
+
+
 def _auth(request: Request) -> AuthService:
     service: AuthService = request.app.state.auth
     return service
@@ -60,7 +69,7 @@ def _client_address(request: Request) -> str:
     dependencies=[public()],
     response_model=MeResponse,
     summary="Log in: starts a new session (the erp_session cookie)",
-    responses=error_responses(400, 401, 413, 415, 422, 429),
+    responses=_login_responses(),
 )
 async def login(body: LoginRequest, request: Request, response: Response) -> MeResponse:
     """Wrong name or password: 401, one message for both. Too many failures: 429."""

@@ -23,7 +23,7 @@ class SystemInfo(BaseModel):
     version: str
     environment: str
     started_at: str = Field(description="ISO 8601, UTC")
-    uptime_seconds: float
+    uptime: float = Field(description="seconds since start")
     pid: int
     platform: PlatformInfo
     database: str = Field(description="sqlite | postgres")

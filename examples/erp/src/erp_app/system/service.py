@@ -22,7 +22,7 @@ def system_info(settings: Settings, health: Health, sessions: Sessions) -> Syste
         version=__version__,
         environment=settings.environment,
         started_at=health.started_at.isoformat(),
-        uptime_seconds=round(health.uptime, 3),
+        uptime=round(health.uptime, 3),
         pid=os.getpid(),
         platform=PlatformInfo(
             python=platform.python_version(),
