@@ -247,13 +247,16 @@ class AuthService:
 
 
 def _user_out(user: User, roles: list[str]) -> UserOut:
+    created = user.created_at
+    if created.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        created = created.replace(tzinfo=UTC)
     return UserOut(
         id=user.id,
         username=user.username,
         display_name=user.display_name,
         roles=roles,
         is_active=bool(user.is_active),
-        created_at=user.created_at,
+        created_at=created,
     )
 
 
