@@ -14,15 +14,18 @@ from typing import Any
 import httpx
 import pytest
 from erp_app.auth import service
+from erp_app.auth.lockout import LoginLimits
 from erp_app.auth.models import AuditEntry, LoginSession
 from erp_app.config import Settings
 from erp_app.main import create_app
+from erp_app.platform.errors import RateLimitError
 from erp_app.platform.sessions import COOKIE
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
+from steinresil.testing import FakeClock
 from support.redis_server import RedisProc, redis_available
 
 pytestmark = pytest.mark.anyio
@@ -264,6 +267,49 @@ async def test_lockout_after_five_failures_then_unlocks(
             actions = list(await session.scalars(select(AuditEntry.action)))
         assert actions.count("login_failed") == 5
         assert actions.count("lockout") == 1
+
+
+async def test_lockout_semantics_on_a_fake_clock(make_settings: Callable[..., Settings]) -> None:
+    """The buckets behind the lock, minute by minute (see auth/lockout.py)."""
+    clock = FakeClock()
+    limits = LoginLimits(make_settings(), clock=clock)
+
+    async def fail(user: str) -> bool:
+        await limits.check(user, "10.0.0.1")
+        return await limits.failed(user, "10.0.0.1")
+
+    async def locked(user: str) -> bool:
+        try:
+            await limits.check(user, "10.0.0.2")
+        except RateLimitError as exc:
+            return exc.details is not None and exc.details["limit"] == "account"
+        return False
+
+    # Five failures spread over more than 15 minutes do not lock...
+    for _ in range(5):
+        assert not await fail("spread")
+        clock.advance(4 * 60)
+    assert not await locked("spread")
+    # ...five within 15 minutes do (the fifth locks), for 15 minutes from the fifth.
+    results = []
+    for _ in range(5):
+        results.append(await fail("burst"))
+        clock.advance(3 * 60)
+    assert results == [False, False, False, False, True]
+    clock.advance(12 * 60 - 1)  # the loop ended 3 minutes after the fifth
+    assert await locked("burst")
+    clock.advance(1)
+    assert not await locked("burst")
+    # After the lock, a guesser who goes on gets one more try, and is locked again.
+    assert not await fail("burst")
+    assert await fail("burst")
+    assert await locked("burst")
+    # A slow guesser, one failure every ten minutes, is locked in the end too.
+    tries = 0
+    while not await fail("slow"):
+        tries += 1
+        clock.advance(10 * 60)
+    assert 5 < tries < 15
 
 
 async def test_unknown_users_lock_the_same_way(erp: tuple[FastAPI, httpx.AsyncClient]) -> None:
