@@ -22,6 +22,8 @@ _SECRETS = frozenset(
         "ANTHROPIC_API_KEY",
         "SENTRY_DSN",
         "ERP_ADMIN_PASSWORD",
+        "ERP_USER_PASSWORD",
+        "ERP_VIEWER_PASSWORD",
         "DATABASE_URL",
         "REDIS_URL",
     }
@@ -98,6 +100,15 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = None
 
     erp_admin_password: SecretStr | None = None
+    erp_user_password: SecretStr | None = None
+    erp_viewer_password: SecretStr | None = None
+
+    # Login limits (auth/lockout.py): N failures within the window lock the account.
+    login_max_failures: int = Field(default=5, ge=2, le=100)
+    login_failure_window_seconds: float = Field(default=900.0, gt=0)
+    login_lockout_seconds: float = Field(default=900.0, gt=0)
+    login_address_limit: int = Field(default=20, ge=1)
+    login_address_per_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("redis_url")
     @classmethod

@@ -6,11 +6,14 @@ from fastapi import APIRouter
 
 from erp_app.ai.router import router as ai_router
 from erp_app.annotator.router import router as annotator_router
+from erp_app.auth.router import router as auth_router
+from erp_app.diagnostics.router import router as diagnostics_router
 from erp_app.functions.router import router as functions_router
 from erp_app.health.router import router as health_router
 from erp_app.metrics.router import router as metrics_router
 from erp_app.quickchat.router import router as quickchat_router
 from erp_app.session.router import router as session_router
+from erp_app.system.router import router as system_router
 from erp_app.ui.router import router as ui_router
 
 ROUTERS: list[APIRouter] = [
@@ -22,4 +25,7 @@ ROUTERS: list[APIRouter] = [
     quickchat_router,
     annotator_router,
     ui_router,
+    auth_router,
+    system_router,
+    diagnostics_router,
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from erp_app.annotator.seed import seed_annotations
+from erp_app.auth.service import seed_auth
 from erp_app.config import Settings
 from erp_app.platform.db import Database
 from erp_app.quickchat.seed import seed_quickchat
@@ -16,6 +17,7 @@ from erp_app.quickchat.seed import seed_quickchat
 Seeder = Callable[[Database, Settings], Awaitable[None]]
 
 SEEDERS: list[Seeder] = [
+    seed_auth,
     seed_quickchat,
     seed_annotations,
 ]

@@ -1,0 +1,1 @@
+"""The running service: version, uptime, platform, configuration with secrets masked."""
