@@ -155,3 +155,10 @@ def test_a_predicate_raising_base_exception_releases_without_counting(clock: Fak
         cb.call(boom)
     assert cb.metrics.ignored_calls == 1
     assert cb.state is sr.CircuitState.CLOSED
+
+
+def test_a_policy_says_whether_it_would_retry_an_error() -> None:
+    policy = sr.RetryPolicy()
+    assert policy.retries(Boom())
+    assert not policy.retries(sr.CircuitOpenError("b", 1.0))
+    assert sr.RetryPolicy(retry_on=sr.CircuitOpenError).retries(sr.CircuitOpenError("b", 1.0))

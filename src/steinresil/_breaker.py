@@ -399,10 +399,9 @@ class CircuitBreaker:
     def _tell_rejected(self, retry_after: float) -> None:
         """Tell listeners about a call rejected by an open circuit.
 
-        The drivers check ``_reopen_at`` themselves, count and raise in their own frame:
-        it reads one field, takes no lock (a stale read only means the call is treated as
-        if it had come a moment earlier), and a rejection then costs about what raising
-        costs, with no extra frame to unwind.
+        Only the telling: a rejection is counted and raised where it is found, in
+        ``_admit`` or inlined in the decorators (one field read, no lock: a stale read
+        only treats the call as if it had come a moment earlier).
         """
         emit(self._listeners, CallRejected(self.name, self._state, retry_after))
 

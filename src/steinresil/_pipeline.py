@@ -92,7 +92,7 @@ def _flatten(strategies: tuple[Strategy, ...]) -> list[Strategy]:
 def _retry_ignores_open_circuit(policy: RetryPolicy, breaker: CircuitBreaker) -> str | None:
     """Why ``policy`` around ``breaker`` would hammer the open circuit, or None."""
     probe = CircuitOpenError(breaker.name, breaker.reset_timeout)
-    if not policy._retryable(probe):
+    if not policy.retries(probe):
         return None  # the default: an open circuit ends the retries at once
     wait = as_seconds(policy.wait_from(probe)) if policy.wait_from is not None else None
     if wait is None or wait < breaker.reset_timeout:

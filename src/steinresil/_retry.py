@@ -17,7 +17,6 @@ import enum
 import functools
 import logging
 import math
-import time
 from dataclasses import dataclass
 from random import random as _default_random
 from types import CoroutineType, MappingProxyType
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeAlias, Type
 
 from steinresil import _testmode
 from steinresil._budget import RetryBudget
-from steinresil._clock import Clock, SystemClock, system_clock
+from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import (
     NOT_CALLED,
     awaited_a_non_awaitable,
@@ -518,8 +517,7 @@ class RetryPolicy:
         _check_callable(owner, "random", random, optional=False)
         self._random = random
         self.clock = clock if clock is not None else system_clock
-        # The system clock's method only forwards to time.monotonic; skip the extra frame.
-        self._now = time.monotonic if type(self.clock) is SystemClock else self.clock.monotonic
+        self._now = self.clock.monotonic  # for the system clock, time.monotonic itself
         self._listeners: tuple[Callable[[RetryEvent], object], ...] = normalize_listeners(
             owner, listeners
         )
@@ -578,6 +576,10 @@ class RetryPolicy:
         if self.budget is not None:
             self.budget.deposit()
         return self._now() if self._timed else None
+
+    def retries(self, error: Exception) -> bool:
+        """Whether ``retry_on`` would retry ``error`` (ignoring attempts, budget, deadline)."""
+        return self._retryable(error)
 
     # ---- drivers: plain calls and decorators --------------------------------------------
     # One loop each for sync and async. Until an attempt fails there is no ``_Call``: a
