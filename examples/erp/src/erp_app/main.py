@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import structlog
 from fastapi import FastAPI
 
+import erp_app.models  # noqa: F401 - every domain's tables on Base.metadata before start-up
 import steinresil as sr
 from erp_app import __version__
 from erp_app.config import Settings, load_settings
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await start_monitoring(settings, health)
+        stop_monitoring = await start_monitoring(settings, health)
         await database.start()
         for seed in SEEDERS:
             await seed(database, settings)
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             health.ready = False
             health.shutting_down = True
+            stop_monitoring()
             for close in (ai.aclose, sessions.aclose, database.close):
                 try:
                     await close()

@@ -19,6 +19,8 @@ import structlog
 import steinresil as sr
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from fastapi import FastAPI
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -74,16 +76,28 @@ class _Problems:
         return sr.ComponentHealth(sr.HealthStatus.HEALTHY)
 
 
-async def start_monitoring(settings: Settings, health: Health) -> None:
-    """Set up what is switched on; never raise: a broken tracer must not stop the ERP."""
+async def start_monitoring(settings: Settings, health: Health) -> Callable[[], None]:
+    """Set up what is switched on; never raise: a broken tracer must not stop the ERP.
+
+    Returns what to call at shutdown (flush and stop the span exporter).
+    """
+    stops: list[Callable[[], None]] = []
     if not (settings.sentry_enabled or settings.otel_traces_enabled):
-        return
+        return lambda: None
     problems = _Problems()
     health.register("monitoring", problems.check, critical=False)
     if settings.sentry_enabled:
         _start_sentry(settings, problems)
     if settings.otel_traces_enabled:
-        await _start_tracing(settings, problems)
+        stop = await _start_tracing(settings, problems)
+        if stop is not None:
+            stops.append(stop)
+
+    def stop_all() -> None:
+        for stop in stops:
+            stop()
+
+    return stop_all
 
 
 def _start_sentry(settings: Settings, problems: _Problems) -> None:
@@ -94,8 +108,7 @@ def _start_sentry(settings: Settings, problems: _Problems) -> None:
         sentry_sdk.init(
             dsn=dsn,
             environment=settings.environment,
-            send_default_pii=False,
-            before_send=scrub_event,
+            before_send=scrub_event,  # type: ignore[arg-type] # a plain dict is an Event
             traces_sample_rate=0.0,
         )
     except ImportError:
@@ -106,7 +119,7 @@ def _start_sentry(settings: Settings, problems: _Problems) -> None:
         log.info("error tracking on", tracker="sentry")
 
 
-async def _start_tracing(settings: Settings, problems: _Problems) -> None:
+async def _start_tracing(settings: Settings, problems: _Problems) -> Callable[[], None] | None:
     endpoint = settings.otel_exporter_otlp_endpoint or "http://127.0.0.1:4318"
     try:
         from opentelemetry import trace  # noqa: PLC0415
@@ -118,7 +131,7 @@ async def _start_tracing(settings: Settings, problems: _Problems) -> None:
         from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415
     except ImportError:
         problems.found["tracing"] = "OTEL_TRACES_ENABLED but the otel extra is not installed"
-        return
+        return None
     provider = TracerProvider(resource=Resource.create({"service.name": "erp-steinmetz"}))
     exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", timeout=2)
     provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -135,6 +148,7 @@ async def _start_tracing(settings: Settings, problems: _Problems) -> None:
     else:
         writer.close()
     log.info("tracing on", endpoint=f"{host}:{port}")
+    return provider.shutdown
 
 
 def instrument_app(app: FastAPI, engine: AsyncEngine, settings: Settings) -> None:
