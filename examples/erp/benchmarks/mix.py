@@ -25,11 +25,13 @@ import asyncio
 import itertools
 import json
 import random
+import signal
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -158,7 +160,8 @@ def table(report: dict[str, object]) -> str:
         "| route | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    rows = {**report["routes"], "all": report["total"]}  # type: ignore[dict-item]
+    routes = cast("dict[str, dict[str, object]]", report["routes"])
+    rows = {**routes, "all": cast("dict[str, object]", report["total"])}
     for name, row in rows.items():
         lines.append(
             f"| {name} | {row['requests']} | {row['rate']} | {row['p50_ms']} | "
@@ -176,6 +179,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="for the app started here")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # SIGTERM (a CI timeout, kill) unwinds like Ctrl-C, so the app started below is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.url:
         report = asyncio.run(
             run_mix(args.url, args.rate, args.seconds, max_in_flight=args.max_in_flight)

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,10 +63,10 @@ def dashboard_expressions() -> Iterator[tuple[str, str]]:
                 yield f"{path.name}: ${variable['name']}", inner.group(1) if inner else query
 
 
-def _panels(panels: list[dict[str, object]]) -> Iterator[dict[str, object]]:
+def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for panel in panels:
         yield panel
-        yield from _panels(panel.get("panels", []))  # type: ignore[arg-type]
+        yield from _panels(panel.get("panels", []))  # rows may hold collapsed panels
 
 
 def selectors(expr: str) -> list[tuple[str, set[str]]]:
