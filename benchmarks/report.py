@@ -1,11 +1,14 @@
 """Run the benchmarks and print a Markdown table of overheads and ratios.
 
-    python benchmarks/report.py [pytest args, e.g. -k breaker]
+    python benchmarks/report.py [--json FILE] [pytest args, e.g. -k breaker]
+
+``--json FILE`` also writes the ns per call of every case, by group and library, for
+``benchmarks/plot.py``.
 
 Per call: the fastest round divided by the calls in a round (the least noisy estimate on
 a shared machine; every library is measured the same way, in the same run). Overhead: per call minus
 ``plain`` in the same group. Ratio: steinresil's overhead over the fastest peer's (the
-issue targets are <= 0.5 for breakers, <= 0.2 / 0.1 for retries).
+targets are <= 0.5 for breakers, <= 0.2 / 0.1 for retries).
 """
 
 from __future__ import annotations
@@ -58,5 +61,17 @@ def table(groups: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def main(argv: list[str]) -> None:
+    json_out = None
+    if argv[:1] == ["--json"]:
+        if len(argv) < 2:
+            raise SystemExit("report.py: --json needs a file name")
+        json_out, argv = Path(argv[1]), argv[2:]
+    groups = run(argv)
+    if json_out is not None:
+        json_out.write_text(json.dumps(groups, indent=2, sort_keys=True) + "\n")
+    print(table(groups))
+
+
 if __name__ == "__main__":
-    print(table(run(sys.argv[1:])))
+    main(sys.argv[1:])

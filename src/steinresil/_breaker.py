@@ -329,7 +329,7 @@ class CircuitBreaker:
         self._rejected_calls = 0
         self._slow_calls = 0
 
-    # ---- presets from the seed document ------------------------------------------------
+    # ---- presets --------------------------------------------------------------------------
 
     @classmethod
     def aggressive(cls, name: str = "default", **options: Any) -> CircuitBreaker:
