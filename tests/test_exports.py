@@ -13,6 +13,8 @@ import types
 import typing
 from pathlib import Path
 
+import pytest
+
 import steinresil
 import steinresil.testing
 
@@ -34,6 +36,7 @@ INTERNAL = {
         "refuse_coroutine",
     },
     "_events": {"emit", "logger", "normalize_listeners", "without_listener"},
+    "_extras": {"require_extra"},
     "_filters": {"exception_filter", "is_failure"},
     "_health": {"read_health"},
     "_retry_after": {"as_seconds"},
@@ -153,3 +156,23 @@ def test_a_sitecustomize_loaded_at_start_up_is_not_a_leak(tmp_path: Path) -> Non
     (tmp_path / "sitecustomize.py").write_text("import json\n")
     path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
     assert leaked_modules({**os.environ, "PYTHONPATH": path}) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "package", "extra"),
+    [
+        ("steinresil.adapters.sessions", "redis", "redis"),
+        ("steinresil.adapters.redis", "redis", "redis"),
+        ("steinresil.contrib.prometheus", "prometheus_client", "prometheus"),
+        ("steinresil.contrib.otel", "opentelemetry", "otel"),
+    ],
+)
+def test_a_missing_extra_is_named_in_the_error(module: str, package: str, extra: str) -> None:
+    # A package shadowed by None in sys.modules is "not installed" for find_spec too.
+    code = (
+        "import sys, importlib.util\n"
+        f"importlib.util.find_spec = lambda name, *a: None if name == {package!r} else 0\n"
+        f"try:\n    import {module}\nexcept ImportError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert f"pip install 'steinresil[{extra}]'" in out.stdout

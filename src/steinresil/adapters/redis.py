@@ -12,6 +12,10 @@ both rejoin when it returns. Needs the ``redis`` extra (redis-py).
 
 from __future__ import annotations
 
+from steinresil._extras import require_extra
+
+require_extra(__name__, package="redis", extra="redis", user="steinresil.adapters.redis")
+
 from steinresil.adapters._redis_conn import RedisUnavailableError, mask_url
 from steinresil.adapters._redis_rate_limit import RedisRateLimiter
 from steinresil.adapters._redis_state import RedisStateStore

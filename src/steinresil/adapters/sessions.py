@@ -18,6 +18,10 @@ redis-py's async client does; ``MemorySessionStore`` on any loop.
 
 from __future__ import annotations
 
+from steinresil._extras import require_extra
+
+require_extra(__name__, package="redis", extra="redis", user="steinresil.adapters.sessions")
+
 from steinresil.adapters._redis_conn import RedisUnavailableError
 from steinresil.adapters._session_base import SessionData, SessionDataError, SessionStore
 from steinresil.adapters._session_failover import FailoverSessionStore

@@ -11,6 +11,10 @@ the protected calls pay nothing for it. Needs the ``otel`` extra (``opentelemetr
 
 from __future__ import annotations
 
+from steinresil._extras import require_extra
+
+require_extra(__name__, package="opentelemetry", extra="otel", user="steinresil.contrib.otel")
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

@@ -28,6 +28,12 @@ Needs the ``prometheus`` extra (``prometheus-client``).
 
 from __future__ import annotations
 
+from steinresil._extras import require_extra
+
+require_extra(
+    __name__, package="prometheus_client", extra="prometheus", user="steinresil.contrib.prometheus"
+)
+
 from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
