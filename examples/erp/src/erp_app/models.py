@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from erp_app.auth import models as auth_models
+from erp_app.calendar import models as calendar_models
+from erp_app.finance import models as finance_models
+from erp_app.hr import models as hr_models
+from erp_app.innovation import models as innovation_models
 from erp_app.platform.db import Base
 
-__all__ = ["Base", "auth_models"]
+__all__ = [
+    "Base",
+    "auth_models",
+    "calendar_models",
+    "finance_models",
+    "hr_models",
+    "innovation_models",
+]

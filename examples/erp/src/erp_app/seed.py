@@ -10,7 +10,10 @@ from collections.abc import Awaitable, Callable
 
 from erp_app.config import Settings
 from erp_app.platform.db import Database
+from erp_app.seed_company import seed_company
 
 Seeder = Callable[[Database, Settings], Awaitable[None]]
 
-SEEDERS: list[Seeder] = []
+SEEDERS: list[Seeder] = [
+    seed_company,  # departments, employees, invoices, events, ideas
+]
