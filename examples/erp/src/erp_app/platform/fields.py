@@ -8,6 +8,7 @@ storable on both SQLite and PostgreSQL (no NUL characters, no out-of-range numbe
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
@@ -73,11 +74,18 @@ def _utc_in_range(value: datetime) -> datetime:
     return utc
 
 
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _text_only(value: object) -> object:
-    # FastAPI validates bodies in Python mode, where pydantic would take a number as a
-    # Unix time; the schema says "string", so only strings are accepted.
-    if not isinstance(value, str | datetime | date):
+    # pydantic takes a number, or a string of digits, as a Unix time; the schema says
+    # "an ISO 8601 string", so only that is accepted.
+    if isinstance(value, datetime | date):
+        return value
+    if not isinstance(value, str):
         raise ValueError("must be a string")
+    if not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date (YYYY-MM-DD...)")
     return value
 
 
