@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -230,9 +231,12 @@ def install_error_handlers(app: FastAPI, *, development: bool) -> None:
         message = str(exc.detail) if exc.detail else code.replace("_", " ").lower()
         if status == 404 and exc.detail == "Not Found":
             message = f"no route for {request.method} {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else None
         if status == 405:
             message = f"method {request.method} is not allowed on {request.url.path}"
-        headers = dict(exc.headers) if exc.headers else None
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return error_response(
             request, status_code=status, code=code, message=message, headers=headers
         )
@@ -278,6 +282,30 @@ def unexpected_error_response(
         message=message,
         exception=exc,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path.
+
+    FastAPI makes one route per method, so the ``Allow`` of its 405 names only the first
+    route whose path matched; a client (and schemathesis) expects them all.
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.url.path,
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+            "query_string": b"",
+        }
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _problem(error: Any) -> dict[str, Any]:
