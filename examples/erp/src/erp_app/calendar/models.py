@@ -30,3 +30,17 @@ class CalendarEvent(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=_now, onupdate=_now
     )
+
+
+class CalendarLock(Base):
+    """One row that every booking updates first, so bookings are checked one at a time.
+
+    Looking for a clash and then inserting is a race between two requests (and two
+    workers); updating this row first serialises them: PostgreSQL holds its row lock,
+    SQLite its write lock, until the booking commits.
+    """
+
+    __tablename__ = "calendar_locks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from erp_app.calendar.schemas import EventIn, EventOut, EventUpdate
 from erp_app.calendar.service import CalendarService
 from erp_app.platform.errors import error_responses
-from erp_app.platform.fields import Id, Timestamp
+from erp_app.platform.fields import NO_NUL, Id, Timestamp
 from erp_app.platform.pagination import Page, PageParams, page_params
 from erp_app.platform.security import GuardedRoute, Principal, require
 
@@ -38,7 +38,7 @@ async def list_events(
     _: Reader,
     service: Service,
     paging: Paging,
-    room: Annotated[str | None, Query(max_length=64)] = None,
+    room: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     starts_after: Annotated[Timestamp | None, Query(description="Inclusive.")] = None,
     starts_before: Annotated[Timestamp | None, Query(description="Exclusive.")] = None,
 ) -> Page[EventOut]:

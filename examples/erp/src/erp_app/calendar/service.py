@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from erp_app.calendar.models import CalendarEvent
+from erp_app.calendar.models import CalendarEvent, CalendarLock
 from erp_app.calendar.schemas import EventIn, EventOut, EventUpdate
 from erp_app.platform import audit
 from erp_app.platform.errors import ConflictError, NotFoundError, ValidationError
@@ -55,6 +56,25 @@ def _span_is_forward(starts_at: datetime, ends_at: datetime) -> None:
         )
 
 
+async def _one_booking_at_a_time(session: AsyncSession) -> None:
+    """Take the bookings lock: the first statement of the unit of work, held to its end."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(CalendarLock)
+        .values(name=BOOKINGS, version=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    await session.execute(
+        update(CalendarLock)
+        .where(CalendarLock.name == BOOKINGS)
+        .values(version=CalendarLock.version + 1)
+    )
+
+
+BOOKINGS = "bookings"
+
+
 class CalendarService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -95,6 +115,7 @@ class CalendarService:
     async def create_event(self, body: EventIn, principal: Principal) -> EventOut:
         _span_is_forward(body.starts_at, body.ends_at)
         async with self.db.session() as session:
+            await _one_booking_at_a_time(session)
             await self._room_is_free(session, body.room, body.starts_at, body.ends_at)
             event = CalendarEvent(**body.model_dump(), created_by=principal.username)
             session.add(event)
@@ -118,6 +139,7 @@ class CalendarService:
             if value is not None
         }
         async with self.db.session() as session:
+            await _one_booking_at_a_time(session)
             event = await self._event(session, event_id)
             room = changes.get("room", event.room)
             starts_at = changes.get("starts_at", as_utc(event.starts_at))

@@ -16,7 +16,7 @@ from erp_app.finance.schemas import (
 )
 from erp_app.finance.service import FinanceService
 from erp_app.platform.errors import error_responses
-from erp_app.platform.fields import Id
+from erp_app.platform.fields import NO_NUL, Id
 from erp_app.platform.pagination import Page, PageParams, page_params
 from erp_app.platform.security import GuardedRoute, Principal, require
 
@@ -47,7 +47,8 @@ async def list_invoices(
     paging: Paging,
     status: Status | None = None,
     customer: Annotated[
-        str | None, Query(max_length=200, description="Part of the customer or number.")
+        str | None,
+        Query(max_length=200, pattern=NO_NUL, description="Part of the customer or number."),
     ] = None,
 ) -> Page[InvoiceSummary]:
     return await service.list_invoices(paging, status=status, customer=customer)

@@ -211,7 +211,7 @@ class FinanceService:
         async with self.db.session() as session:
             invoice = Invoice(
                 # A placeholder, unique until the id is known (flush), then the real number.
-                number=f"new-{uuid4().hex}",
+                number=f"new-{uuid4().hex[:28]}",  # fits String(32)
                 customer=body.customer,
                 customer_email=body.customer_email,
                 issue_date=issue,

@@ -16,7 +16,7 @@ from erp_app.hr.schemas import (
 )
 from erp_app.hr.service import HRService
 from erp_app.platform.errors import error_responses
-from erp_app.platform.fields import DB_INT_MAX, Id
+from erp_app.platform.fields import DB_INT_MAX, NO_NUL, Id
 from erp_app.platform.pagination import Page, PageParams, page_params
 from erp_app.platform.security import GuardedRoute, Principal, require
 
@@ -88,7 +88,11 @@ async def list_employees(
     active: bool | None = None,
     q: Annotated[
         str | None,
-        Query(max_length=100, description="Part of a name, e-mail or employee number."),
+        Query(
+            max_length=100,
+            pattern=NO_NUL,
+            description="Part of a name, e-mail or employee number.",
+        ),
     ] = None,
 ) -> Page[EmployeeOut]:
     return await service.list_employees(paging, department_id=department_id, active=active, q=q)

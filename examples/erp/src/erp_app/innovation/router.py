@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from erp_app.innovation.schemas import IdeaIn, IdeaOut, IdeaStatus, IdeaUpdate
 from erp_app.innovation.service import InnovationService, Sort
 from erp_app.platform.errors import error_responses
-from erp_app.platform.fields import Id
+from erp_app.platform.fields import NO_NUL, Id
 from erp_app.platform.pagination import Page, PageParams, page_params
 from erp_app.platform.security import GuardedRoute, Principal, require
 
@@ -41,7 +41,7 @@ async def list_ideas(
     paging: Paging,
     sort: Sort = "votes",
     status: IdeaStatus | None = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
 ) -> Page[IdeaOut]:
     return await service.list_ideas(paging, principal, sort=sort, status=status, category=category)
 

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConst
 __all__ = [
     "CENTS",
     "DB_INT_MAX",
+    "NO_NUL",
     "Day",
     "Id",
     "Timestamp",
@@ -33,7 +34,8 @@ DB_INT_MAX = 2**31 - 1
 
 CENTS = Decimal("0.01")
 
-_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+NO_NUL = r"^[^\x00]*$"
+"""A pattern for text without NUL, which PostgreSQL cannot store or compare."""
 
 
 def text(max_length: int, *, min_length: int = 0) -> StringConstraints:
@@ -41,7 +43,7 @@ def text(max_length: int, *, min_length: int = 0) -> StringConstraints:
 
     The string is stored as given: SQL-looking input is text like any other.
     """
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=_NO_NUL)
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)
 
 
 def _whole_number(value: object) -> object:

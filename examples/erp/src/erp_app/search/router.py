@@ -28,7 +28,13 @@ async def search(
     _: Annotated[Principal, require("search:read")],
     request: Request,
     q: Annotated[
-        str, Query(min_length=1, max_length=100, pattern=r"\S", description="Words to look for.")
+        str,
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
+            description="Words to look for.",
+        ),
     ],
     limit: Annotated[int, Query(ge=1, le=50, description="Most hits per group.")] = 10,
 ) -> SearchOut:
