@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from erp_app.platform.fields import DB_INT_MAX, Day, WholeNumber, text
+from erp_app.platform.fields import Day, RecordId, text
 
 DepartmentName = Annotated[str, text(100, min_length=1)]
 Description = Annotated[str, text(500)]
@@ -47,7 +47,7 @@ class EmployeeIn(BaseModel):
     email: Email
     phone: Phone | None = None
     position: Position = ""
-    department_id: WholeNumber = Field(ge=1, le=DB_INT_MAX)
+    department_id: RecordId
     hired_on: Day
     active: StrictBool = True
 
@@ -61,7 +61,7 @@ class EmployeeUpdate(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     position: Position | None = None
-    department_id: WholeNumber | None = Field(default=None, ge=1, le=DB_INT_MAX)
+    department_id: RecordId | None = None
     hired_on: Day | None = None
     active: StrictBool | None = None
 

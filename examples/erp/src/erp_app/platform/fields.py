@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 __all__ = [
     "CENTS",
@@ -22,6 +22,7 @@ __all__ = [
     "NO_NUL",
     "Day",
     "Id",
+    "RecordId",
     "Timestamp",
     "WholeNumber",
     "as_utc",
@@ -57,6 +58,10 @@ def _whole_number(value: object) -> object:
 
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 """An int from JSON without lax coercion; bounds go in ``Field(ge=, le=)`` as the default."""
+
+RecordId = Annotated[int, Field(ge=1, le=DB_INT_MAX), BeforeValidator(_whole_number)]
+"""A record's id in a body. The bounds come before the validator: after it, an optional
+field's bounds would leak into the OpenAPI as non-standard ``ge``/``le`` keys."""
 
 
 def as_utc(value: datetime) -> datetime:
