@@ -195,6 +195,24 @@ async def test_seed_is_a_stone_works_company_and_runs_once(erp: FastAPI) -> None
     assert names[:5] == ["Verwaltung", "Werkstatt", "Montage", "Vertrieb", "Planung"]
 
 
+async def test_each_module_has_an_overview(viewer: httpx.AsyncClient) -> None:
+    hr = ok(await viewer.get("/api/hr"))
+    assert hr["departments"] >= SEED.departments
+    assert hr["employees"] >= hr["active_employees"] > 0
+    finance = ok(await viewer.get("/api/finance"))
+    assert set(finance["by_status"]) == {"draft", "sent", "paid", "cancelled"}
+    assert finance["invoices"] == sum(finance["by_status"].values()) >= SEED.invoices
+    calendar = ok(await viewer.get("/api/calendar"))
+    assert calendar["upcoming"] > 0
+    assert "Werkhalle" in calendar["rooms"]
+    innovation = ok(await viewer.get("/api/innovation"))
+    assert innovation["ideas"] >= SEED.ideas
+    assert innovation["votes"] > 0
+    for overview in (hr, finance, calendar, innovation):
+        for link in overview["links"].values():
+            assert ok(await viewer.get(link))["items"]
+
+
 # ---- hr ------------------------------------------------------------------------------------
 
 
@@ -355,7 +373,14 @@ WRITES = [
     ("POST", "/api/innovation/ideas/1/votes"),
     ("DELETE", "/api/innovation/ideas/1/votes"),
 ]
-READS = [*COLLECTIONS, "/api/hr/employees/1", "/api/dashboard", "/api/search?q=stein"]
+OVERVIEWS = ["/api/hr", "/api/finance", "/api/calendar", "/api/innovation"]
+READS = [
+    *COLLECTIONS,
+    *OVERVIEWS,
+    "/api/hr/employees/1",
+    "/api/dashboard",
+    "/api/search?q=stein",
+]
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)

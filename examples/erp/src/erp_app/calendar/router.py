@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from erp_app.calendar.schemas import EventIn, EventOut, EventUpdate
+from erp_app.calendar.schemas import CalendarOverview, EventIn, EventOut, EventUpdate
 from erp_app.calendar.service import CalendarService
 from erp_app.platform.errors import error_responses
 from erp_app.platform.fields import NO_NUL, Id, Timestamp
@@ -31,6 +31,11 @@ def _service(request: Request) -> CalendarService:
 
 
 Service = Annotated[CalendarService, Depends(_service)]
+
+
+@router.get("", summary="Events and rooms at a glance", responses=READ)
+async def overview(_: Reader, service: Service) -> CalendarOverview:
+    return await service.overview()
 
 
 @router.get("/events", summary="Events in time order, by room and time window", responses=READ)

@@ -45,3 +45,12 @@ class EventOut(BaseModel):
     created_by: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class CalendarOverview(BaseModel):
+    """``GET /api/calendar``: events and rooms at a glance, with where to go next."""
+
+    events: int
+    upcoming: int
+    rooms: list[str]
+    links: dict[str, str]

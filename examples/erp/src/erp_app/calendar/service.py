@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from erp_app.calendar.models import CalendarEvent, CalendarLock
-from erp_app.calendar.schemas import EventIn, EventOut, EventUpdate
+from erp_app.calendar.schemas import CalendarOverview, EventIn, EventOut, EventUpdate
 from erp_app.platform import audit
 from erp_app.platform.errors import ConflictError, NotFoundError, ValidationError
 from erp_app.platform.fields import as_utc
@@ -78,6 +78,28 @@ BOOKINGS = "bookings"
 class CalendarService:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def overview(self) -> CalendarOverview:
+        now = datetime.now(UTC)
+        async with self.db.session() as session:
+            events = await session.scalar(select(func.count(CalendarEvent.id))) or 0
+            upcoming = (
+                await session.scalar(
+                    select(func.count(CalendarEvent.id)).where(CalendarEvent.ends_at > now)
+                )
+                or 0
+            )
+            rooms = list(
+                await session.scalars(
+                    select(CalendarEvent.room).distinct().order_by(CalendarEvent.room).limit(100)
+                )
+            )
+        return CalendarOverview(
+            events=events,
+            upcoming=upcoming,
+            rooms=rooms,
+            links={"events": "/api/calendar/events"},
+        )
 
     async def list_events(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from erp_app.finance.schemas import (
+    FinanceOverview,
     InvoiceIn,
     InvoiceOut,
     InvoiceSummary,
@@ -38,6 +39,11 @@ def _service(request: Request) -> FinanceService:
 
 
 Service = Annotated[FinanceService, Depends(_service)]
+
+
+@router.get("", summary="Invoices per status at a glance", responses=READ)
+async def overview(_: Reader, service: Service) -> FinanceOverview:
+    return await service.overview()
 
 
 @router.get("/invoices", summary="Invoices, newest first, by status or customer", responses=READ)

@@ -112,3 +112,11 @@ class InvoiceSummary(BaseModel):
     tax: str
     gross: str
     line_count: int
+
+
+class FinanceOverview(BaseModel):
+    """``GET /api/finance``: invoices per status, with where to go next."""
+
+    invoices: int
+    by_status: dict[str, int]
+    links: dict[str, str]

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from erp_app.finance.models import Invoice, InvoiceLine
 from erp_app.finance.schemas import (
+    FinanceOverview,
     InvoiceIn,
     InvoiceOut,
     InvoiceSummary,
@@ -170,6 +171,19 @@ def _dates(issue: date | None, due: date | None) -> tuple[date, date]:
 class FinanceService:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def overview(self) -> FinanceOverview:
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(Invoice.status, func.count(Invoice.id)).group_by(Invoice.status)
+            )
+            by_status = dict.fromkeys(TRANSITIONS, 0)
+            by_status.update(dict(rows.all()))
+        return FinanceOverview(
+            invoices=sum(by_status.values()),
+            by_status=by_status,
+            links={"invoices": "/api/finance/invoices"},
+        )
 
     async def list_invoices(
         self,

@@ -13,6 +13,7 @@ from erp_app.hr.schemas import (
     EmployeeIn,
     EmployeeOut,
     EmployeeUpdate,
+    HROverview,
 )
 from erp_app.hr.service import HRService
 from erp_app.platform.errors import error_responses
@@ -38,6 +39,11 @@ def _service(request: Request) -> HRService:
 
 
 Service = Annotated[HRService, Depends(_service)]
+
+
+@router.get("", summary="Departments and employees at a glance", responses=READ)
+async def overview(_: Reader, service: Service) -> HROverview:
+    return await service.overview()
 
 
 @router.get("/departments", summary="Departments, with their headcount", responses=READ)

@@ -83,3 +83,12 @@ class EmployeeOut(BaseModel):
     active: bool
     created_at: datetime
     updated_at: datetime
+
+
+class HROverview(BaseModel):
+    """``GET /api/hr``: the module at a glance, with where to go next."""
+
+    departments: int
+    employees: int
+    active_employees: int
+    links: dict[str, str]

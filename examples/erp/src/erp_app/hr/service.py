@@ -15,6 +15,7 @@ from erp_app.hr.schemas import (
     EmployeeIn,
     EmployeeOut,
     EmployeeUpdate,
+    HROverview,
 )
 from erp_app.platform import audit
 from erp_app.platform.errors import ConflictError, NotFoundError
@@ -67,6 +68,23 @@ def contains(column: Any, words: str) -> Any:
 class HRService:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def overview(self) -> HROverview:
+        async with self.db.session() as session:
+            departments = await session.scalar(select(func.count(Department.id))) or 0
+            employees = await session.scalar(select(func.count(Employee.id))) or 0
+            active = (
+                await session.scalar(
+                    select(func.count(Employee.id)).where(Employee.active.is_(True))
+                )
+                or 0
+            )
+        return HROverview(
+            departments=departments,
+            employees=employees,
+            active_employees=active,
+            links={"departments": "/api/hr/departments", "employees": "/api/hr/employees"},
+        )
 
     # ---- departments ------------------------------------------------------------------------
 

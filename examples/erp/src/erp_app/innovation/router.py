@@ -6,7 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from erp_app.innovation.schemas import IdeaIn, IdeaOut, IdeaStatus, IdeaUpdate
+from erp_app.innovation.schemas import (
+    IdeaIn,
+    IdeaOut,
+    IdeaStatus,
+    IdeaUpdate,
+    InnovationOverview,
+)
 from erp_app.innovation.service import InnovationService, Sort
 from erp_app.platform.errors import error_responses
 from erp_app.platform.fields import NO_NUL, Id
@@ -31,6 +37,11 @@ def _service(request: Request) -> InnovationService:
 
 
 Service = Annotated[InnovationService, Depends(_service)]
+
+
+@router.get("", summary="Ideas and votes at a glance", responses=READ)
+async def overview(_: Reader, service: Service) -> InnovationOverview:
+    return await service.overview()
 
 
 @router.get("/ideas", summary="Ideas, most voted (or newest) first", responses=READ)

@@ -40,3 +40,12 @@ class IdeaOut(BaseModel):
     """Whether the caller has voted for it."""
     created_at: datetime
     updated_at: datetime
+
+
+class InnovationOverview(BaseModel):
+    """``GET /api/innovation``: ideas and votes at a glance, with where to go next."""
+
+    ideas: int
+    votes: int
+    by_status: dict[str, int]
+    links: dict[str, str]

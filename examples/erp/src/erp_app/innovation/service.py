@@ -8,7 +8,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from erp_app.innovation.models import Idea, IdeaVote
-from erp_app.innovation.schemas import IdeaIn, IdeaOut, IdeaStatus, IdeaUpdate
+from erp_app.innovation.schemas import (
+    IdeaIn,
+    IdeaOut,
+    IdeaStatus,
+    IdeaUpdate,
+    InnovationOverview,
+)
 from erp_app.platform import audit
 from erp_app.platform.errors import ConflictError, NotFoundError
 from erp_app.platform.fields import as_utc
@@ -58,6 +64,20 @@ def _status(value: str) -> IdeaStatus:
 class InnovationService:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def overview(self) -> InnovationOverview:
+        async with self.db.session() as session:
+            votes = await session.scalar(select(func.count(IdeaVote.id))) or 0
+            rows = await session.execute(
+                select(Idea.status, func.count(Idea.id)).group_by(Idea.status)
+            )
+            by_status: dict[str, int] = dict(rows.all())
+        return InnovationOverview(
+            ideas=sum(by_status.values()),
+            votes=votes,
+            by_status=by_status,
+            links={"ideas": "/api/innovation/ideas"},
+        )
 
     async def list_ideas(
         self,
