@@ -7,10 +7,12 @@ Users log in by a session put straight into the store (auth's login is not neede
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -794,3 +796,23 @@ async def test_bounds_reach_the_openapi_as_json_schema(viewer: httpx.AsyncClient
 
     # pydantic's own names for bounds are not JSON Schema: a client would never see them.
     assert not keys(schemas) & {"ge", "le", "gt", "lt"}
+
+
+async def test_two_workers_seeding_at_once_write_the_data_once(tmp_path: Path) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ENVIRONMENT:
+            patch.delenv(name, raising=False)
+        settings = load_settings(data_dir=tmp_path)
+    first, second = create_app(settings), create_app(settings)
+    await first.state.db.start()
+    try:
+        await asyncio.gather(
+            seed_company(first.state.db, settings), seed_company(second.state.db, settings)
+        )
+        async with first.state.db.session() as session:
+            models = (Department, Employee, Invoice, CalendarEvent, Idea)
+            counts = [await session.scalar(select(func.count()).select_from(m)) for m in models]
+    finally:
+        await second.state.db.close()
+        await first.state.db.close()
+    assert counts == [SEED.departments, SEED.employees, SEED.invoices, SEED.events, SEED.ideas]
