@@ -816,3 +816,9 @@ async def test_two_workers_seeding_at_once_write_the_data_once(tmp_path: Path) -
         await second.state.db.close()
         await first.state.db.close()
     assert counts == [SEED.departments, SEED.employees, SEED.invoices, SEED.events, SEED.ideas]
+
+
+async def test_a_405_allows_every_method_of_the_path(viewer: httpx.AsyncClient) -> None:
+    response = await viewer.put("/api/hr/employees/1", json={})
+    error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == "GET, PATCH, DELETE"
