@@ -13,6 +13,7 @@ from erp_app.auth.service import seed_auth
 from erp_app.config import Settings
 from erp_app.platform.db import Database
 from erp_app.quickchat.seed import seed_quickchat
+from erp_app.seed_company import seed_company
 
 Seeder = Callable[[Database, Settings], Awaitable[None]]
 
@@ -20,4 +21,5 @@ SEEDERS: list[Seeder] = [
     seed_auth,
     seed_quickchat,
     seed_annotations,
+    seed_company,  # departments, employees, invoices, events, ideas
 ]

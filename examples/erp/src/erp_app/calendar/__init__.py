@@ -1,0 +1,1 @@
+"""Calendar: events in rooms; a room is never booked twice at once."""

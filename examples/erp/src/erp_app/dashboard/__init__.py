@@ -1,0 +1,1 @@
+"""Dashboard: KPIs computed from the other modules' data, cached briefly."""

@@ -1,0 +1,1 @@
+"""Finance: invoices with line items, totals computed here, payment status transitions."""

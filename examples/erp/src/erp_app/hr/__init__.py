@@ -1,0 +1,1 @@
+"""Human resources: departments and their employees."""

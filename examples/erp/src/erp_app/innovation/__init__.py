@@ -1,0 +1,1 @@
+"""Innovation: ideas, and one vote per user on each."""

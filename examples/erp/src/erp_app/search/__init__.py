@@ -1,0 +1,1 @@
+"""Search: one query across employees, invoices, ideas and the functions catalogue."""
