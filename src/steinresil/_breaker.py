@@ -648,7 +648,7 @@ class CircuitBreaker:
             pending = fn(*args, **kwargs)
             result = await pending
         except BaseException as exc:
-            if awaited_a_non_awaitable(exc, pending):  # a plain function given to call_async
+            if type(exc) is TypeError and awaited_a_non_awaitable(exc, pending):  # sync fn
                 self._release(permit)
                 raise not_awaitable(repr(self), fn, pending) from None
             self._on_exception(permit, exc, started)

@@ -642,7 +642,9 @@ class RetryPolicy:
                 pending = fn(*args, **kwargs)
                 result = await pending
             except Exception as exc:
-                if awaited_a_non_awaitable(exc, pending):  # a plain function: never retried
+                # Only a TypeError can be that mistake; checking its type first keeps the
+                # failure path (what a retry pays) as cheap as it was.
+                if type(exc) is TypeError and awaited_a_non_awaitable(exc, pending):
                     raise not_awaitable(repr(self), fn, pending) from None
                 if call is None:
                     call = _Call(self, started)
