@@ -386,6 +386,22 @@ async def test_fails_over_and_back_without_traffic(redis_server: RedisProc) -> N
         await store.aclose()
 
 
+@asyncio_only
+@pytest.mark.anyio
+async def test_start_watches_redis_before_any_session_call(redis_server: RedisProc) -> None:
+    store = FailoverSessionStore(
+        RedisSessionStore.from_url(redis_server.url, prefix="s:"),
+        MemorySessionStore(),
+        probe_interval=0.1,
+    )
+    try:
+        await store.start()  # no session call at all
+        redis_server.kill9()
+        assert await wait_until(lambda: store.active == "memory", within=1.0) < 1.0
+    finally:
+        await store.aclose()
+
+
 class FlakyStore:
     """A primary that can be switched off, and no _set_json: the generic path, any loop."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 
 import anyio
@@ -20,6 +20,8 @@ from erp_app.main import create_app
 from fastapi import FastAPI
 from sqlalchemy import text
 
+import steinresil as sr
+from support.ai_stubs import AIStubServer
 from support.pg_server import PgProc, pg_available
 from support.redis_server import RedisProc, redis_available
 
@@ -198,3 +200,53 @@ async def test_postgres_that_starts_late_is_waited_for(
     app = create_app(make_settings(database_url=private_pg.url()))
     async with running(app) as http:
         assert (await http.get("/api/health")).json()["checks"]["database"]["status"] == "healthy"
+
+
+async def test_health_walks_healthy_degraded_healthy_unhealthy_healthy(
+    make_settings: Callable[..., Settings], private_redis: RedisProc, private_pg: PgProc
+) -> None:
+    with AIStubServer() as stub:
+        settings = make_settings(
+            redis_url=private_redis.url,
+            database_url=private_pg.url(),
+            openai_api_key="sk-test",
+            openai_base_url=stub.openai.base_url,
+            anthropic_api_key="sk-ant-test",
+            anthropic_base_url=stub.anthropic.base_url,
+        )
+        app = create_app(settings)
+        async with running(app) as http:
+
+            async def status() -> str:
+                return str((await http.get("/api/health")).json()["status"])
+
+            assert await status() == "healthy"  # everything up, two AI providers answer
+            private_redis.kill9()
+            await wait_for(lambda: app.state.sessions.active == "memory", 2.0)
+            assert await status() == "degraded"  # sessions on the fallback
+            private_redis.start()
+            await wait_for(lambda: app.state.sessions.active == "redis", 5.0)
+            await wait_for(functools.partial(_is, status, "healthy"), 5.0)
+            private_pg.kill9()
+            assert await status() == "unhealthy"  # the database is critical
+            private_pg.start()
+            await wait_for(functools.partial(_is, status, "healthy"), 10.0)
+
+
+async def _is(status: Callable[[], Awaitable[str]], expected: str) -> bool:
+    return await status() == expected
+
+
+async def test_breakers_agree_across_workers_through_redis(
+    make_settings: Callable[..., Settings], private_redis: RedisProc
+) -> None:
+    settings = make_settings(redis_url=private_redis.url)
+    first, second = create_app(settings), create_app(settings)
+    async with running(first), running(second):
+        mine = first.state.ai.chain.breaker("openai")
+        theirs = second.state.ai.chain.breaker("openai")
+        mine.force_open()
+        seconds = await wait_for(lambda: theirs.state is sr.CircuitState.FORCED_OPEN, 2.0)
+        mine.reset()
+        await wait_for(lambda: theirs.state is sr.CircuitState.CLOSED, 2.0)
+    assert seconds < 0.2  # the bound: the other worker rejects within 200 ms

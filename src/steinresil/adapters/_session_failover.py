@@ -192,6 +192,15 @@ class FailoverSessionStore:
 
     # ---- fail-back --------------------------------------------------------------------
 
+    async def start(self) -> None:
+        """Watch the primary from now on, not only from the first session call.
+
+        Call it at application start-up (on asyncio): ``active`` and ``health()`` then
+        follow Redis even before any session is used. On trio, calls run the probes.
+        """
+        if self._watcher is None:
+            self._start_watcher()
+
     def _start_watcher(self) -> None:
         if self._closed or current_async_library() != "asyncio":
             return

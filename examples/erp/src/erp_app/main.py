@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_monitoring = await start_monitoring(settings, health)
         await database.start()
+        await sessions.start()
         for seed in SEEDERS:
             await seed(database, settings)
         await functions.load()

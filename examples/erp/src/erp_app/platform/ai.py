@@ -18,7 +18,9 @@ from steinresil.adapters.ai import (
     OllamaProvider,
     OpenAIProvider,
     ProviderChain,
+    is_caller_error,
 )
+from steinresil.adapters.redis import RedisStateStore
 
 if TYPE_CHECKING:
     from erp_app.config import Settings
@@ -35,15 +37,28 @@ class _OllamaNotConfigured(OllamaProvider):
         return False
 
 
-def build_chain(settings: Settings, registry: sr.Registry) -> ProviderChain:
+def build_chain(
+    settings: Settings, registry: sr.Registry, state_store: sr.CircuitStateStore | None = None
+) -> ProviderChain:
+    """The four providers in the document's order; with a ``state_store`` (Redis), each
+    provider's breaker is shared by every worker: when it opens in one, all skip it."""
     timeout = settings.ai_timeout_seconds
+
+    def breaker(name: str) -> sr.CircuitBreaker:
+        return sr.CircuitBreaker(name, ignore=is_caller_error, state_store=state_store)
+
     openai_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     anthropic_key = (
         settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
     )
     ollama: OllamaProvider
     if settings.ollama_base_url:
-        ollama = OllamaProvider(settings.ollama_base_url, settings.ollama_model, timeout=timeout)
+        ollama = OllamaProvider(
+            settings.ollama_base_url,
+            settings.ollama_model,
+            timeout=timeout,
+            breaker=breaker("ollama"),
+        )
     else:
         ollama = _OllamaNotConfigured("http://127.0.0.1:11434", settings.ollama_model)
     return ProviderChain(
@@ -53,6 +68,7 @@ def build_chain(settings: Settings, registry: sr.Registry) -> ProviderChain:
                 model=settings.openai_model,
                 base_url=settings.openai_base_url,
                 timeout=timeout,
+                breaker=breaker("openai"),
             ),
             ollama,
             AnthropicProvider(
@@ -60,6 +76,7 @@ def build_chain(settings: Settings, registry: sr.Registry) -> ProviderChain:
                 model=settings.anthropic_model,
                 base_url=settings.anthropic_base_url,
                 timeout=timeout,
+                breaker=breaker("anthropic"),
             ),
             LocalProvider(),
         ],
@@ -72,7 +89,14 @@ class AI:
     """The chain plus the app's metrics: which provider answered, how long it took."""
 
     def __init__(self, settings: Settings, metrics: Metrics, registry: sr.Registry) -> None:
-        self.chain = build_chain(settings, registry)
+        # With Redis, breakers of one name agree across workers (and hosts): one worker's
+        # failures open the circuit for all. Without it each process decides alone.
+        self.state_store: RedisStateStore | None = (
+            RedisStateStore.from_url(settings.redis_url, namespace="erp")
+            if settings.redis_url
+            else None
+        )
+        self.chain = build_chain(settings, registry, self.state_store)
         self._metrics = metrics
 
     async def complete(self, prompt: str, max_tokens: int) -> Completion:
@@ -100,4 +124,8 @@ class AI:
         return sr.ComponentHealth(status, details=report, error=error)
 
     async def aclose(self) -> None:
-        await self.chain.aclose()
+        try:
+            await self.chain.aclose()
+        finally:
+            if self.state_store is not None:
+                self.state_store.close()

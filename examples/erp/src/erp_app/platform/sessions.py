@@ -49,6 +49,11 @@ class Sessions:
         else:
             self.store = self.memory
 
+    async def start(self) -> None:
+        """Follow Redis from start-up on, before the first session is used."""
+        if self.failover is not None:
+            await self.failover.start()
+
     @property
     def active(self) -> str:
         return self.failover.active if self.failover is not None else "memory"
