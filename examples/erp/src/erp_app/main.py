@@ -8,6 +8,8 @@ session store and the database pool are closed.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -69,6 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await seed(database, settings)
         await functions.load()
         health.ready = True
+        # Everything made at start-up lives as long as the process: keep it out of the
+        # garbage collector's full passes, whose pauses were the p99 under load.
+        gc.freeze()
+        # Keep the cached report warm a little before it expires (none when not cached).
+        ttl = settings.health_cache_seconds
+        refresher = asyncio.create_task(health.keep_fresh(ttl * 0.8)) if ttl > 0 else None
         log.info(
             "ready",
             version=__version__,
@@ -81,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with announce_shutdown_on_signals():
                 yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
             health.ready = False
             health.shutting_down = True
             stop_monitoring()
@@ -100,14 +110,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.registry = registry
-    app.state.metrics = metrics
-    app.state.db = database
-    app.state.sessions = sessions
-    app.state.ai = ai
-    app.state.functions = functions
-    app.state.health = health
+    # What routers and services reach through ``request.app.state``.
+    for name, value in {
+        "settings": settings,
+        "registry": registry,
+        "metrics": metrics,
+        "db": database,
+        "sessions": sessions,
+        "ai": ai,
+        "functions": functions,
+        "health": health,
+    }.items():
+        setattr(app.state, name, value)
     install_error_handlers(app, development=settings.development)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, development=settings.development)
     instrument_app(app, database.engine, settings)

@@ -26,7 +26,7 @@ Writer = Annotated[Principal, require("calendar:write")]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _service(request: Request) -> CalendarService:
+async def _service(request: Request) -> CalendarService:
     return CalendarService(request.app.state.db)
 
 

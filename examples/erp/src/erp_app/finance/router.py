@@ -34,7 +34,7 @@ Writer = Annotated[Principal, require("finance:write")]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _service(request: Request) -> FinanceService:
+async def _service(request: Request) -> FinanceService:
     return FinanceService(request.app.state.db)
 
 

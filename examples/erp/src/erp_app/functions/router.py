@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from erp_app.functions.schemas import (
     NODE_ID_MAX_LENGTH,
@@ -34,7 +34,7 @@ SEARCH_LIMIT_MAX = 100
 QUERY_MAX_LENGTH = 100
 
 
-def get_catalog(request: Request) -> FunctionsCatalog:
+async def get_catalog(request: Request) -> FunctionsCatalog:
     """The app's catalogue, set at start-up as ``app.state.functions``."""
     catalog = getattr(request.app.state, "functions", None)
     if not isinstance(catalog, FunctionsCatalog):
@@ -59,21 +59,22 @@ async def _snapshot(catalog: FunctionsCatalog) -> CatalogSnapshot:
 @router.get(
     "/roots",
     summary="The whole catalogue as a tree of areas, modules and functions",
+    response_model=RootsResponse,
     responses=error_responses(503),
 )
-async def get_roots(catalog: Catalog) -> RootsResponse:
+async def get_roots(catalog: Catalog) -> Response:
     snapshot = await _snapshot(catalog)
-    answer = _roots_answers.get(snapshot)
-    if answer is None:
-        answer = _roots_answers[snapshot] = _roots_answer(snapshot)
-    return answer
+    body = _roots_answers.get(snapshot)
+    if body is None:
+        body = _roots_answers[snapshot] = _roots_answer(snapshot).model_dump_json(by_alias=True)
+    # Returned as bytes: FastAPI would validate and serialise the whole tree again per
+    # request (several ms for ~400 nodes); the model above still documents the shape.
+    return Response(body, media_type="application/json")
 
 
-# The whole tree is the same answer until the next reload: build it once per snapshot (a few
-# ms and many objects) rather than per request. Weak keys drop it with its snapshot.
-_roots_answers: weakref.WeakKeyDictionary[CatalogSnapshot, RootsResponse] = (
-    weakref.WeakKeyDictionary()
-)
+# The whole tree is the same answer until the next reload: build and serialise it once per
+# snapshot rather than per request. Weak keys drop it with its snapshot.
+_roots_answers: weakref.WeakKeyDictionary[CatalogSnapshot, str] = weakref.WeakKeyDictionary()
 
 
 def _roots_answer(snapshot: CatalogSnapshot) -> RootsResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from erp_app.platform.errors import ServiceUnavailableError, error_responses
 from erp_app.platform.health import Health
@@ -18,10 +19,16 @@ def _health(request: Request) -> Health:
     return health
 
 
-@router.get("", summary="Overall health from real checks", responses=error_responses(500))
-async def health_report(request: Request) -> dict[str, Any]:
+@router.get(
+    "",
+    summary="Overall health from real checks",
+    response_model=dict[str, Any],
+    responses=error_responses(500),
+)
+async def health_report(request: Request) -> Response:
     """`healthy`, `degraded` or `unhealthy`, each check with its latency and reason."""
-    return await _health(request).report()
+    # Plain JSON out: the report is JSON-ready already, and probes call this a lot.
+    return JSONResponse(await _health(request).report())
 
 
 @router.head("", status_code=204, summary="Health probe without a body")

@@ -34,7 +34,7 @@ Writer = Annotated[Principal, require("hr:write")]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _service(request: Request) -> HRService:
+async def _service(request: Request) -> HRService:
     return HRService(request.app.state.db)
 
 

@@ -32,7 +32,7 @@ Writer = Annotated[Principal, require("innovation:write")]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-def _service(request: Request) -> InnovationService:
+async def _service(request: Request) -> InnovationService:
     return InnovationService(request.app.state.db)
 
 

@@ -31,7 +31,7 @@ MAX_BODY_BYTES = 1024 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _TOO_LARGE = f"the request body is larger than {MAX_BODY_BYTES} bytes (1 MiB)"
 _QUIET_ROUTES = frozenset(
-    {"/api/metrics", "/api/health/live", "/api/health/ready", "/api/status", "/"}
+    {"/api/metrics", "/api/health", "/api/health/live", "/api/health/ready", "/api/status", "/"}
 )
 
 log = structlog.get_logger("erp.http")
