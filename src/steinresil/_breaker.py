@@ -796,9 +796,10 @@ class CircuitBreaker:
 
     @property
     def metrics(self) -> CircuitMetrics:
-        """A snapshot of counters and window rates."""
-        state = self.state
+        """A snapshot of counters and window rates, all read under the lock at one moment."""
+        self.state  # noqa: B018 - moves an expired OPEN to HALF_OPEN (and tells listeners)
         with self._lock:
+            state = self._state  # read with the rest: another thread may change it meanwhile
             now = self._now()
             totals = self._tracker.totals(now) if self._tracker is not None else None
             is_open = state in (_OPEN, _HALF_OPEN, _FORCED_OPEN)
@@ -809,7 +810,7 @@ class CircuitBreaker:
                 retry_after = math.inf
             return CircuitMetrics(
                 name=self.name,
-                state=self._state,
+                state=state,
                 successful_calls=self._successful_calls,
                 failed_calls=self._failed_calls,
                 ignored_calls=self._ignored_calls,
