@@ -13,7 +13,6 @@ is logged once, structured, with the request id.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -138,7 +137,6 @@ _CODES_BY_STATUS = {
     502: "BAD_GATEWAY",
     503: "SERVICE_UNAVAILABLE",
 }
-# Every route may meet a database that is down: 503 is documented on all of them.
 
 
 # ---- the shape, for the OpenAPI document ---------------------------------------------------
@@ -326,6 +324,3 @@ def _problem(error: Any) -> dict[str, Any]:
     message = f"{field}: {error.get('msg', 'invalid')}" if field else str(error.get("msg"))
     return {"field": field, "type": str(error.get("type", "")), "message": message}
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)

@@ -63,7 +63,6 @@ class Health:
             listeners=[self._on_event],
         )
         self.aggregator.attach_breakers(registry, open_is=sr.HealthStatus.DEGRADED)
-        self._notes: dict[str, str] = {}
 
     def register(
         self,
@@ -74,10 +73,6 @@ class Health:
         timeout: float | None = None,
     ) -> None:
         self.aggregator.register(name, check, critical=critical, timeout=timeout)
-
-    def note(self, name: str, message: str) -> None:
-        """A start-up remark shown in the report (e.g. tracing misconfigured, still running)."""
-        self._notes[name] = message
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, sr.HealthStatusChanged):
@@ -100,7 +95,6 @@ class Health:
             "uptime": round(time.monotonic() - self.started, 3),
             "environment": self.environment,
             "checks": checks,
-            "notes": dict(self._notes),
         }
 
     async def keep_fresh(self, every: float) -> None:
