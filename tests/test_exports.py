@@ -39,6 +39,7 @@ INTERNAL = {
     "_extras": {"require_extra"},
     "_filters": {"exception_filter", "is_failure"},
     "_health": {"read_health"},
+    "_rate_limit": {"TokenGate"},
     "_retry_after": {"as_seconds"},
     "_state_store": {"aged"},
     "_strategy": {"decorate", "decorator_factory"},

@@ -31,7 +31,12 @@ if TYPE_CHECKING:
 
     from steinresil._registry import Registry
 
-__all__ = ["RateLimitRejected", "RateLimiter", "RateLimiterMetrics"]
+__all__ = [
+    "RateLimitRejected",
+    "RateLimiter",
+    "RateLimiterMetrics",
+    "TokenGate",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -73,7 +78,63 @@ def _check_rate(owner: str, rate: object) -> float:
     return float(rate)
 
 
-class RateLimiter:
+class TokenGate:
+    """Every call style of a limiter, on top of its ``acquire`` and ``acquire_async``.
+
+    Shared by ``RateLimiter`` and the Redis-backed one: a call, a decorated function or a
+    ``with`` block first takes a token, then runs as it is.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def acquire(self) -> float: ...
+
+        async def acquire_async(self) -> float: ...
+
+    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` once a token is taken."""
+        self.acquire()
+        return fn(*args, **kwargs)
+
+    async def call_async(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Await ``fn(*args, **kwargs)`` once a token is taken."""
+        await self.acquire_async()
+        return await fn(*args, **kwargs)
+
+    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
+        """Decorate a function or coroutine function; its signature is kept."""
+        return decorate(self, fn, "rate_limiter", inside="`with limiter:`")
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def __aenter__(self) -> Self:
+        await self.acquire_async()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class RateLimiter(TokenGate):
     """Lets through at most ``rate`` calls per ``per`` seconds, with bursts up to ``burst``.
 
     ``burst`` (default: ``rate``, at least 1) is how many calls may pass at once after a
@@ -242,46 +303,6 @@ class RateLimiter:
                 raise
             self._waited()
         return seconds
-
-    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn(*args, **kwargs)`` once a token is taken."""
-        self.acquire()
-        return fn(*args, **kwargs)
-
-    async def call_async(
-        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Await ``fn(*args, **kwargs)`` once a token is taken."""
-        await self.acquire_async()
-        return await fn(*args, **kwargs)
-
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
-        """Decorate a function or coroutine function; its signature is kept."""
-        return decorate(self, fn, "rate_limiter", inside="`with limiter:`")
-
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def __aenter__(self) -> Self:
-        await self.acquire_async()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     # ---- metrics and listeners -------------------------------------------------------------
 

@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import current_async_library
 from steinresil._errors import RateLimitExceededError
-from steinresil._rate_limit import RateLimiter
-from steinresil._strategy import decorate
+from steinresil._rate_limit import RateLimiter, TokenGate
 from steinresil._validation import Duration, check_duration, check_name
 from steinresil.adapters._redis_conn import (
     CONNECT_TIMEOUT,
@@ -39,8 +38,7 @@ from steinresil.adapters._redis_conn import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-    from types import TracebackType
+    from collections.abc import Callable
 
     import redis
     from redis.commands.core import Script
@@ -97,7 +95,7 @@ def _nothing() -> None:
     return None
 
 
-class RedisRateLimiter:
+class RedisRateLimiter(TokenGate):
     """At most ``rate`` calls per ``per`` seconds in total, across processes, via Redis.
 
     Bursts up to ``rate`` (as ``RateLimiter``'s default). ``wait`` and ``timeout`` mean
@@ -369,46 +367,6 @@ class RedisRateLimiter:
     async def retry_after_async(self, *, key: str | None = None) -> float:
         """Like ``retry_after``, without blocking the loop."""
         return await _in_thread(functools.partial(self._peek, key))
-
-    def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn(*args, **kwargs)`` once a token is taken."""
-        self.acquire()
-        return fn(*args, **kwargs)
-
-    async def call_async(
-        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Await ``fn(*args, **kwargs)`` once a token is taken."""
-        await self.acquire_async()
-        return await fn(*args, **kwargs)
-
-    def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
-        """Decorate a function or coroutine function; its signature is kept."""
-        return decorate(self, fn, "rate_limiter", inside="`with limiter:`")
-
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def __aenter__(self) -> Self:
-        await self.acquire_async()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
     # ---- status and lifecycle ----------------------------------------------------------------
 
