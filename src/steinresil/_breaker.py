@@ -734,8 +734,7 @@ class CircuitBreaker:
     # on another thread or task, and must still give back their own permit.
 
     def __enter__(self) -> Self:
-        permit = _NORMAL if self._closed else self._admit()
-        self._blocks.begin((permit, self._started()))
+        self._begin_block()
         return self
 
     def __exit__(
@@ -744,15 +743,10 @@ class CircuitBreaker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        permit, started = self._blocks.end()
-        if exc is None:
-            self._on_result(permit, None, started)
-        else:
-            self._on_exception(permit, exc, started)
+        self._end_block(exc)
 
     async def __aenter__(self) -> Self:
-        permit = _NORMAL if self._closed else self._admit()
-        self._blocks.begin((permit, self._started()))
+        self._begin_block()
         return self
 
     async def __aexit__(
@@ -761,7 +755,17 @@ class CircuitBreaker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        permit, started = self._blocks.end()
+        self._end_block(exc)
+
+    # The two helpers below are called from the dunders above, whose caller runs the
+    # ``with`` statement: that frame, two calls up, is what tells the blocks apart.
+
+    def _begin_block(self) -> None:
+        permit = _NORMAL if self._closed else self._admit()
+        self._blocks.begin((permit, self._started()), depth=2)
+
+    def _end_block(self, exc: BaseException | None) -> None:
+        permit, started = self._blocks.end(depth=2)
         if exc is None:
             self._on_result(permit, None, started)
         else:
