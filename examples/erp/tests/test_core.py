@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Callable
 
 import httpx
@@ -296,3 +297,25 @@ async def test_two_apps_in_one_process_do_not_share_metrics(
     first: FastAPI = create_app(make_settings())
     second: FastAPI = create_app(make_settings())
     assert first.state.metrics.registry is not second.state.metrics.registry
+
+
+async def test_a_real_sigterm_turns_readiness_503_before_the_server_hears_of_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    heard: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda number, _frame: heard.append(number))
+    try:
+        app = create_app(make_settings())
+        async with app.router.lifespan_context(app):  # puts itself before that handler
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                assert (await http.get("/api/health/ready")).status_code == 200
+                signal.raise_signal(signal.SIGTERM)
+                ready = await http.get("/api/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["error"]["message"] == "shutting down"
+        assert heard == [signal.SIGTERM]  # the server's own handler still ran after ours
+        assert signal.getsignal(signal.SIGTERM) is not None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _shutting_down.clear()

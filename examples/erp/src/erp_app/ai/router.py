@@ -15,8 +15,10 @@ from erp_app.ai.schemas import (
 )
 from erp_app.platform.ai import AI
 from erp_app.platform.errors import AIProviderError, NotFoundError, error_responses
+from erp_app.platform.security import public
 
-router = APIRouter(prefix="/api/ai", tags=["ai"])
+# Open to everyone by design (probes, Prometheus, the status page, visitors); declared so.
+router = APIRouter(prefix="/api/ai", tags=["ai"], dependencies=[public()])
 
 
 def _ai(request: Request) -> AI:

@@ -24,10 +24,12 @@ from erp_app.platform.errors import (
     ValidationError,
     error_responses,
 )
+from erp_app.platform.security import public
 
 __all__ = ["get_catalog", "router"]
 
-router = APIRouter(prefix="/api/functions", tags=["functions"])
+# Open to everyone by design (probes, Prometheus, the status page, visitors); declared so.
+router = APIRouter(prefix="/api/functions", tags=["functions"], dependencies=[public()])
 
 SEARCH_LIMIT_DEFAULT = 20
 SEARCH_LIMIT_MAX = 100

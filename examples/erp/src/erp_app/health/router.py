@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from erp_app.platform.errors import ServiceUnavailableError, error_responses
 from erp_app.platform.health import Health
 from erp_app.platform.lifecycle import shutting_down
+from erp_app.platform.security import public
 
-router = APIRouter(prefix="/api/health", tags=["health"])
+# Open to everyone by design (probes, Prometheus, the status page, visitors); declared so.
+router = APIRouter(prefix="/api/health", tags=["health"], dependencies=[public()])
 
 
 def _health(request: Request) -> Health:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from erp_app.platform.metrics import CONTENT_TYPE_LATEST, Metrics
+from erp_app.platform.security import public
 from erp_app.platform.sessions import Sessions
 
-router = APIRouter(prefix="/api", tags=["metrics"])
+# Open to everyone by design (probes, Prometheus, the status page, visitors); declared so.
+router = APIRouter(prefix="/api", tags=["metrics"], dependencies=[public()])
 
 
 @router.get(

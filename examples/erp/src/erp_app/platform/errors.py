@@ -323,4 +323,3 @@ def _problem(error: Any) -> dict[str, Any]:
     field = ".".join(location[1:]) if len(location) > 1 else ".".join(location)
     message = f"{field}: {error.get('msg', 'invalid')}" if field else str(error.get("msg"))
     return {"field": field, "type": str(error.get("type", "")), "message": message}
-

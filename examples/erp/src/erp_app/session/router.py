@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from erp_app.platform.errors import error_responses
+from erp_app.platform.security import public
 from erp_app.platform.sessions import COOKIE, Sessions
 
-router = APIRouter(prefix="/api/session", tags=["session"])
+# Open to everyone by design (probes, Prometheus, the status page, visitors); declared so.
+router = APIRouter(prefix="/api/session", tags=["session"], dependencies=[public()])
 
 
 def _sessions(request: Request) -> Sessions:
