@@ -85,6 +85,9 @@ class RedisStateStore:
         # The last (state, origin) every subscriber of a name has had, so re-reading
         # after a reconnect does not hand breakers a transition they already made.
         self._known: dict[str, tuple[CircuitState, str]] = {}
+        # Breakers inside ``subscribe``: they get the state from its return value, so the
+        # listener's re-read must not hand it to them a second time meanwhile.
+        self._joining: set[tuple[str, str]] = set()
         self._closed = threading.Event()
         self._threads: list[threading.Thread] = []
         self._down = False
@@ -124,13 +127,19 @@ class RedisStateStore:
             down = self._down
             if down:  # this one has heard nothing: the re-read must reach it
                 self._known.pop(name, None)
+            else:
+                self._joining.add((name, origin))
         self._start()
         # While Redis is known to be down the read would only fail: the listener reads
         # every name again when it reconnects.
-        shared = None if down else self._read(name)
-        if shared is not None:
+        try:
+            shared = None if down else self._read(name)
+            if shared is not None:
+                with self._lock:
+                    self._known[name] = (shared.state, shared.origin)
+        finally:
             with self._lock:
-                self._known[name] = (shared.state, shared.origin)
+                self._joining.discard((name, origin))
         return shared
 
     def unsubscribe(self, name: str, origin: str) -> None:
@@ -282,7 +291,11 @@ class RedisStateStore:
                 if self._known.get(name) == (shared.state, shared.origin):
                     continue
                 self._known[name] = (shared.state, shared.origin)
-                targets = self._targets(name, shared.origin)
+                targets = [
+                    apply
+                    for origin, apply in self._subscribers.get(name, {}).items()
+                    if origin != shared.origin and (name, origin) not in self._joining
+                ]
             for apply in targets:
                 _deliver(apply, name, shared)
 
