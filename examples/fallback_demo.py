@@ -35,8 +35,8 @@ def describe(event: sr.FallbackEvent) -> str:
     match event:
         case sr.EntrySkipped(entry=entry, reason=reason, detail=detail):
             return f"skipped {entry} ({reason.value}): {detail}"
-        case sr.EntryFailed(entry=entry, exception=exception):
-            return f"{entry} failed: {exception!r}"
+        case sr.EntryFailed(entry=entry, error=error):
+            return f"{entry} failed: {error!r}"
         case sr.FallbackUsed(entry=entry, passed_over=passed_over):
             return f"fallback used: {entry}, after {', '.join(passed_over)}"
         case _:

@@ -74,16 +74,17 @@ async def main() -> None:
     service["delay"] = 0.01
     await asyncio.gather(attempt("E-1"), attempt("E-2"), attempt("E-3"))
 
+    slots, tokens = bulkhead.metrics, limiter.metrics
     print(
-        f"bulkhead: {bulkhead.metrics.admitted} admitted, {bulkhead.metrics.rejected} rejected;"
-        f" limiter: {limiter.metrics.admitted} admitted, {limiter.metrics.rejected} rejected;"
+        f"bulkhead: {slots.admitted_calls} admitted, {slots.rejected_calls} rejected;"
+        f" limiter: {tokens.admitted_calls} admitted, {tokens.rejected_calls} rejected;"
         f" circuit {breaker.state.value}"
     )
     if (
         breaker.state is not sr.CircuitState.CLOSED
         or breaker.metrics.failed_calls != 2
-        or bulkhead.metrics.rejected != 1
-        or limiter.metrics.rejected != 1
+        or bulkhead.metrics.rejected_calls != 1
+        or limiter.metrics.rejected_calls != 1
     ):
         raise SystemExit("the demo did not go as described")
 

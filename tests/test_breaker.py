@@ -431,7 +431,7 @@ def test_events_and_logs(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> 
         sr.CircuitStateChanged(
             "pay", sr.CircuitState.CLOSED, sr.CircuitState.OPEN, "1 consecutive failures", 0.0
         ),
-        sr.CallRejected("pay", sr.CircuitState.OPEN, 30.0),
+        sr.CircuitRejected("pay", sr.CircuitState.OPEN, 30.0),
         sr.CircuitStateChanged(
             "pay", sr.CircuitState.OPEN, sr.CircuitState.HALF_OPEN, "reset timeout elapsed", 30.0
         ),

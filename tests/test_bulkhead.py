@@ -60,8 +60,8 @@ def settled(bulkhead, *, admitted, rejected=0):
         max_queue=bulkhead.max_queue,
         in_use=0,
         queued=0,
-        admitted=admitted,
-        rejected=rejected,
+        admitted_calls=admitted,
+        rejected_calls=rejected,
     )
 
 
@@ -93,8 +93,8 @@ def test_repr_metrics_registry_and_protocol():
     bulkhead = sr.Bulkhead(
         4, max_queue=2, queue_timeout=timedelta(seconds=1), name="db", registry=registry
     )
-    assert repr(bulkhead) == "Bulkhead(4, max_queue=2, queue_timeout=1.0, name='db')"
-    assert repr(sr.Bulkhead(3)) == "Bulkhead(3)"
+    assert repr(bulkhead) == "<Bulkhead 'db' max_concurrent=4 max_queue=2 queue_timeout=1s>"
+    assert repr(sr.Bulkhead(3)) == "<Bulkhead 'default' max_concurrent=3>"
     assert list(registry) == [bulkhead]
     assert isinstance(bulkhead, sr.Strategy)
     assert bulkhead.metrics.available == 4
@@ -192,7 +192,7 @@ def test_decisions_a_wait_that_ran_out_as_the_slot_arrived_keeps_the_slot():
     waiter = bulkhead._enter(sr._bulkhead._ThreadWaiter)
     bulkhead._release()
     assert bulkhead._give_up(waiter, timed_out=True)  # it holds the slot: run, not reject
-    assert bulkhead.metrics.rejected == 0
+    assert bulkhead.metrics.rejected_calls == 0
     bulkhead._release()
     assert settled(bulkhead, admitted=1)
 

@@ -55,6 +55,7 @@ def populated(clock: FakeClock) -> sr.Registry:
     assert policy.call(flaky) == 2
     with pytest.raises(Boom):
         policy.call(lambda: (_ for _ in ()).throw(Boom()))
+    assert registry.timeout("render", seconds=2.5).call(lambda: 3) == 3
     return registry
 
 
@@ -120,6 +121,14 @@ def test_prometheus_exports_retries_and_budgets(clock: FakeClock) -> None:
     assert ("steinresil_retry_budget_balance", (("name", "shared"),)) in found
 
 
+def test_prometheus_exports_timeouts(clock: FakeClock) -> None:
+    found = scrape(populated(clock))
+    name = (("name", "render"),)
+    assert found[("steinresil_timeout_seconds", name)] == 2.5
+    assert found[("steinresil_timeout_abandoned_calls", name)] == 0
+    assert found[("steinresil_timeout_calls_total", (*name, ("outcome", "timed_out")))] == 0
+
+
 def test_prometheus_namespace_and_validation(clock: FakeClock) -> None:
     found = scrape(populated(clock), namespace="erp_steinmetz")
     assert ("erp_steinmetz_circuit_breaker_slow_calls_total", (("name", "db"),)) in found
@@ -168,3 +177,4 @@ def test_otel_instruments_report_the_same_numbers(clock: FakeClock) -> None:
         points[("steinresil.retry_budget.retries", (("name", "shared"), ("outcome", "granted")))]
         == 1
     )
+    assert points[("steinresil.timeout.seconds", (("name", "render"),))] == 2.5

@@ -103,7 +103,7 @@ def test_public_errors_and_events_pickle_through_the_package() -> None:
 
 
 def test_type_hints_of_public_dataclasses_resolve() -> None:
-    hints = typing.get_type_hints(steinresil.CircuitMetrics)
+    hints = typing.get_type_hints(steinresil.CircuitBreakerMetrics)
     assert hints["state"] is steinresil.CircuitState
 
 
@@ -118,6 +118,21 @@ def test_import_loads_no_primitive_until_used() -> None:
     loaded, breaker_loaded = out.stdout.splitlines()
     assert loaded == "[]"
     assert breaker_loaded == "True"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("CallRejected", "CircuitRejected"),
+        ("CircuitMetrics", "CircuitBreakerMetrics"),
+        ("RetryMetrics", "RetryPolicyMetrics"),
+    ],
+)
+def test_a_renamed_name_still_resolves_with_a_deprecation_warning(old: str, new: str) -> None:
+    with pytest.warns(DeprecationWarning, match=f"steinresil.{old} is now steinresil.{new}"):
+        value = getattr(steinresil, old)
+    assert value is getattr(steinresil, new)
+    assert old not in steinresil.__all__
 
 
 def test_testing_all_resolves() -> None:

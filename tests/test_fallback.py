@@ -155,7 +155,7 @@ def test_an_exception_raised_again_and_again_gets_its_note_once() -> None:
     chain = sr.FallbackChain([Recorder("a", error=shared), Recorder("b")])
     for _ in range(3):
         chain.call()
-    assert shared.__notes__ == ["fallback chain 'fallback': entry 'a' failed"]
+    assert shared.__notes__ == ["fallback chain 'default': entry 'a' failed"]
 
 
 def test_except_star_keeps_the_class_and_the_names_it_matched() -> None:
@@ -761,7 +761,7 @@ def test_entries_are_fallbacks_named_after_their_functions() -> None:
     assert entry() == "x"
     chain = sr.FallbackChain([openai, sr.Fallback(lambda: "y", name="local")])
     assert [e.name for e in chain.entries] == ["openai", "local"]
-    assert repr(chain) == "<FallbackChain 'fallback' [openai, local]>"
+    assert repr(chain) == "<FallbackChain 'default' [openai, local]>"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import steinresil as sr
 MAKERS: dict[str, Callable[[], object]] = {
     "breaker": lambda: sr.CircuitBreaker("b"),
     "retry": lambda: sr.RetryPolicy(max_retries=0),
+    "retry_budget": sr.RetryBudget,
     "fallback": lambda: sr.FallbackChain([lambda: 1]),
     "health": sr.HealthAggregator,
     "timeout": lambda: sr.Timeout(1.0),

@@ -122,15 +122,15 @@ def test_describe_names_the_strategies_outermost_first():
         _Anonymous(),
     )
     assert pipeline.describe() == [
-        "Timeout(2.0)",
-        "ThreeAttempts('three')",
-        "CircuitBreaker('x')",
-        "Bulkhead(10, name='db')",
-        "RateLimiter(100.0, per=1.0)",
-        "Pipeline(Recorder('inner'), Timeout(1.0))",
+        "Timeout 'default' seconds=2",
+        "ThreeAttempts 'three'",
+        "CircuitBreaker 'x' closed",
+        "Bulkhead 'db' max_concurrent=10",
+        "RateLimiter 'default' rate=100 per=1s burst=100",
+        "Pipeline [Recorder('inner'), Timeout 'default' seconds=1]",
         "_Anonymous",
     ]
-    assert repr(sr.Pipeline(sr.Timeout(2.0))) == "Pipeline(Timeout(2.0))"
+    assert repr(sr.Pipeline(sr.Timeout(2.0))) == "<Pipeline [Timeout 'default' seconds=2]>"
     assert len(pipeline) == 7
 
 
@@ -204,7 +204,7 @@ def test_an_open_breaker_rejects_before_the_inner_strategies_run():
         pipeline.call(lambda: 1 / 0)
     with pytest.raises(sr.CircuitOpenError):
         pipeline.call(lambda: None)
-    assert bulkhead.metrics.admitted == 1
+    assert bulkhead.metrics.admitted_calls == 1
 
 
 def test_a_rate_limit_outside_a_bulkhead_refuses_first(clock):
@@ -214,7 +214,7 @@ def test_a_rate_limit_outside_a_bulkhead_refuses_first(clock):
     pipeline.call(lambda: None)
     with pytest.raises(sr.RateLimitExceededError):
         pipeline.call(lambda: None)
-    assert (limiter.metrics.rejected, bulkhead.metrics.admitted) == (1, 1)
+    assert (limiter.metrics.rejected_calls, bulkhead.metrics.admitted_calls) == (1, 1)
 
 
 # ---- timeouts around the rest ------------------------------------------------------------

@@ -64,8 +64,8 @@ def test_repr_registry_protocol_and_default_clock():
     api = sr.RateLimiter(
         5, per=timedelta(minutes=1), burst=2, wait=True, timeout=3, name="api", registry=registry
     )
-    assert repr(api) == "RateLimiter(5.0, per=60.0, burst=2, wait=True, timeout=3.0, name='api')"
-    assert repr(sr.RateLimiter(100)) == "RateLimiter(100.0, per=1.0)"
+    assert repr(api) == "<RateLimiter 'api' rate=5 per=60s burst=2 wait<=3s>"
+    assert repr(sr.RateLimiter(100)) == "<RateLimiter 'default' rate=100 per=1s burst=100>"
     assert list(registry) == [api]
     assert isinstance(api, sr.Strategy)
     assert sr.RateLimiter(1000).clock is sr.system_clock
@@ -86,7 +86,7 @@ def test_a_full_bucket_lets_a_burst_through_then_refuses(clock):
     assert caught.value.retry_after == pytest.approx(0.1)
     assert events[-1] == sr.RateLimitRejected("api", caught.value.retry_after)
     assert rate_limiter.metrics == sr.RateLimiterMetrics(
-        name="api", rate=10.0, per=1.0, burst=10, admitted=10, rejected=2, available=0
+        name="api", rate=10.0, per=1.0, burst=10, admitted_calls=10, rejected_calls=2, available=0
     )
 
 
@@ -111,7 +111,7 @@ def test_waiting_exactly_retry_after_always_gets_the_token(start):
         except sr.RateLimitExceededError as exc:
             clock.advance(exc.retry_after)
             rate_limiter.acquire()
-    assert rate_limiter.metrics.admitted == 200
+    assert rate_limiter.metrics.admitted_calls == 200
 
 
 def test_tokens_come_back_at_the_rate_up_to_the_burst(clock):
@@ -142,7 +142,7 @@ def test_waiting_sleeps_through_the_clock_until_the_token_is_due(clock):
     assert rate_limiter.acquire() == pytest.approx(0.1)
     assert rate_limiter.call(lambda: "ran") == "ran"
     assert clock.sleeps == pytest.approx([0.1, 0.1])
-    assert rate_limiter.metrics.rejected == 0
+    assert rate_limiter.metrics.rejected_calls == 0
 
 
 def test_a_token_further_away_than_the_timeout_is_refused_without_sleeping(clock):
@@ -195,7 +195,7 @@ def test_a_cancelled_wait_gives_its_token_back_unless_someone_queued_behind(cloc
     rate_limiter._reserve(math.inf)
     rate_limiter._cancel(ahead)  # someone queued behind: the schedule stays as it is
     assert rate_limiter._reserve(math.inf)[0] == pytest.approx(0.4)
-    assert rate_limiter.metrics.admitted == 1  # a reservation counts once its wait is over
+    assert rate_limiter.metrics.admitted_calls == 1  # a reservation counts once its wait is over
 
 
 def test_an_interrupted_sync_wait_gives_its_token_back(clock):
@@ -208,7 +208,7 @@ def test_an_interrupted_sync_wait_gives_its_token_back(clock):
     rate_limiter.acquire()
     with pytest.raises(KeyboardInterrupt):
         rate_limiter.acquire()
-    assert rate_limiter.metrics.admitted == 1
+    assert rate_limiter.metrics.admitted_calls == 1
     with pytest.raises(sr.RateLimitExceededError) as caught:
         rate_limiter.acquire(wait=False)
     assert caught.value.retry_after == pytest.approx(0.1)
@@ -231,7 +231,7 @@ def test_call_with_and_decorator(clock):
     assert rate_limiter.call(add, 1, b=1) == 2  # a decorated function inside: two tokens
     with pytest.raises(sr.RateLimitExceededError), rate_limiter:
         pytest.fail("the block must not run")
-    assert rate_limiter.metrics.admitted == 3
+    assert rate_limiter.metrics.admitted_calls == 3
 
 
 @pytest.mark.anyio
@@ -268,7 +268,7 @@ async def test_a_cancelled_async_wait_gives_its_token_back(clock):
         while not slow.sleeps:
             await anyio.lowlevel.checkpoint()
         tasks.cancel_scope.cancel()
-    assert rate_limiter.metrics.admitted == 1
+    assert rate_limiter.metrics.admitted_calls == 1
     with pytest.raises(sr.RateLimitExceededError) as caught:
         await rate_limiter.acquire_async(wait=False)
     assert caught.value.retry_after == pytest.approx(0.1)
@@ -308,8 +308,8 @@ def test_threads_get_exactly_the_burst_then_exactly_the_refill(clock):
         clock.advance(0.3)  # three tokens a round
         assert hammer(rate_limiter, attempts=20) == 3
     metrics = rate_limiter.metrics
-    assert metrics.admitted == 25 + 20 * 3
-    assert metrics.admitted + metrics.rejected == 8 * 250 + 20 * 8 * 20
+    assert metrics.admitted_calls == 25 + 20 * 3
+    assert metrics.admitted_calls + metrics.rejected_calls == 8 * 250 + 20 * 8 * 20
 
 
 def test_threads_that_wait_are_admitted_on_the_exact_schedule(clock):

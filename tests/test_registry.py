@@ -63,3 +63,35 @@ def test_instances_join_only_when_asked() -> None:
         assert sr.default_registry.get(sr.CircuitBreaker, "joined") is cb
     finally:
         sr.default_registry.remove(cb)
+
+
+def test_get_or_create_takes_every_kind_and_the_shorthands_cover_the_built_in_ones() -> None:
+    registry = sr.Registry()
+    timeout = registry.timeout("render", seconds=2.0)
+    assert registry.timeout("render", seconds=9.0) is timeout
+    assert timeout.seconds == 2.0
+    budget = registry.retry_budget("shared", ratio=0.1)
+    assert registry.retry_budget("shared") is budget
+    assert (registry.timeouts(), registry.retry_budgets()) == ([timeout], [budget])
+    chain = registry.get_or_create(sr.FallbackChain, "ai", entries=[lambda: 1])
+    assert registry.get_or_create(sr.FallbackChain, "ai", entries=[]) is chain
+    health = registry.get_or_create(sr.HealthAggregator, "app", timeout=1.0)
+    assert registry.of_kind(sr.HealthAggregator) == [health]
+    assert registry.get(sr.FallbackChain, "ai") is chain
+
+
+def test_every_primitive_joins_a_registry_when_given_one() -> None:
+    registry = sr.Registry()
+    made = [
+        sr.CircuitBreaker("a", registry=registry),
+        sr.RetryPolicy(name="a", registry=registry),
+        sr.RetryBudget(name="a", registry=registry),
+        sr.Bulkhead(1, name="a", registry=registry),
+        sr.RateLimiter(1, name="a", registry=registry),
+        sr.Timeout(1.0, name="a", registry=registry),
+        sr.FallbackChain([lambda: 1], name="a", registry=registry),
+        sr.HealthAggregator(name="a", registry=registry),
+    ]
+    assert len(registry) == len(made)
+    for instance in made:
+        assert registry.get(type(instance), "a") is instance

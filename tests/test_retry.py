@@ -646,7 +646,7 @@ def test_empty_budget_raises_the_original_error_at_once(clock: FakeClock) -> Non
     assert isinstance(gave_up, sr.RetryGaveUp)
     assert gave_up.reason is sr.GiveUpReason.BUDGET
     assert policy.metrics.gave_up[sr.GiveUpReason.BUDGET] == 1
-    assert budget.metrics.retries_refused == 1
+    assert budget.metrics.refused_retries == 1
 
 
 def test_wrap_budget_error_opts_into_the_library_error(clock: FakeClock) -> None:
@@ -674,7 +674,7 @@ def test_budget_is_shared_between_policies(clock: FakeClock) -> None:
     with pytest.raises(Boom):
         second.call(Flaky(100))
     assert budget.metrics.deposits == 5
-    assert budget.metrics.retries_granted == 2  # 2 tokens (burst), deposits beyond it are lost
+    assert budget.metrics.granted_retries == 2  # 2 tokens (burst), deposits beyond it are lost
     assert budget.balance == pytest.approx(0.0)
 
 
@@ -822,7 +822,7 @@ async def test_async_results_deadline_and_budget(clock: FakeClock) -> None:
         retry_on_result=lambda r: r is None, deadline=60, budget=budget, clock=clock
     )
     assert await policy.call_async(poll) == 3
-    assert budget.metrics.retries_granted == 2
+    assert budget.metrics.granted_retries == 2
     wrapped = policy(poll)
     answers = iter([None] * 10)
     assert await wrapped() is None

@@ -62,7 +62,7 @@ def test_withdraw_until_empty_then_refuse(clock: FakeClock) -> None:
     budget.deposit()
     assert budget.try_withdraw()
     m = budget.metrics
-    assert (m.deposits, m.retries_granted, m.retries_refused, m.balance) == (2, 3, 2, 0)
+    assert (m.deposits, m.granted_retries, m.refused_retries, m.balance) == (2, 3, 2, 0)
 
 
 def test_refills_with_time_up_to_burst(clock: FakeClock) -> None:
@@ -122,7 +122,7 @@ def test_min_per_second_keeps_a_quiet_client_retrying(clock: FakeClock) -> None:
     for _ in range(5):
         assert policy.call(flaky) == "ok"
         clock.advance(1.0)
-    assert budget.metrics.retries_refused == 0
+    assert budget.metrics.refused_retries == 0
 
 
 operations = st.lists(
@@ -161,4 +161,4 @@ def test_balance_never_negative_nor_above_burst(
     # Nothing is granted beyond what was there, deposited or refilled.
     earned = burst + ratio * deposits + min_per_second * clock.monotonic()
     assert granted <= earned + 1e-9
-    assert budget.metrics.retries_granted == granted
+    assert budget.metrics.granted_retries == granted

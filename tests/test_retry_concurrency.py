@@ -144,7 +144,7 @@ def test_budget_under_threads_never_grants_more_than_it_has() -> None:
         thread.join()
     assert granted == 50
     assert budget.balance == 0
-    assert budget.metrics.retries_refused == THREADS * 100 - 50
+    assert budget.metrics.refused_retries == THREADS * 100 - 50
 
 
 TASKS = 500

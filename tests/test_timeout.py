@@ -45,8 +45,8 @@ def test_bad_name_is_refused():
 
 def test_timedelta_is_accepted_and_repr_reads_like_the_constructor():
     assert sr.Timeout(timedelta(milliseconds=1500)).seconds == 1.5
-    assert repr(sr.Timeout(2)) == "Timeout(2.0)"
-    assert repr(sr.Timeout(2.0, name="db")) == "Timeout(2.0, name='db')"
+    assert repr(sr.Timeout(2)) == "<Timeout 'default' seconds=2>"
+    assert repr(sr.Timeout(2.0, name="db")) == "<Timeout 'db' seconds=2>"
 
 
 def test_registry_and_strategy_protocol():
@@ -116,9 +116,9 @@ def test_sync_call_that_runs_too_long_raises_and_is_abandoned(release):
     assert SHORT <= time.monotonic() - started < 1.0
     assert isinstance(caught.value, TimeoutError)
     assert not isinstance(caught.value, sr.CallRejectedError)  # the call did run
-    assert (caught.value.name, caught.value.timeout) == ("slow", SHORT)
+    assert (caught.value.name, caught.value.seconds) == ("slow", SHORT)
     assert "cannot be stopped" in caught.value.__notes__[0]
-    assert timeout.metrics == sr.TimeoutMetrics("slow", SHORT, timed_out=1, abandoned_running=1)
+    assert timeout.metrics == sr.TimeoutMetrics("slow", SHORT, timed_out_calls=1, abandoned_calls=1)
 
 
 def test_sync_builtin_timeout_error_from_the_call_is_not_ours():
@@ -129,7 +129,7 @@ def test_sync_builtin_timeout_error_from_the_call_is_not_ours():
     with pytest.raises(TimeoutError, match="socket") as caught:
         timeout.call(fail)
     assert not isinstance(caught.value, sr.TimeoutExceededError)
-    assert timeout.metrics.timed_out == 0
+    assert timeout.metrics.timed_out_calls == 0
 
 
 def test_a_hung_call_does_not_hold_up_the_next_one(release):
@@ -213,7 +213,7 @@ async def test_async_call_that_runs_too_long_is_cancelled():
     assert time.monotonic() - started < 1.0
     assert cancelled == [True]
     assert caught.value.name == "slow"
-    assert timeout.metrics.timed_out == 1
+    assert timeout.metrics.timed_out_calls == 1
 
 
 @pytest.mark.anyio
@@ -222,7 +222,7 @@ async def test_outer_cancellation_stays_a_cancellation():
     with anyio.move_on_after(SHORT) as outer:
         await timeout.call_async(anyio.sleep, 5)
     assert outer.cancelled_caught
-    assert timeout.metrics.timed_out == 0
+    assert timeout.metrics.timed_out_calls == 0
 
 
 def test_task_cancel_on_asyncio_propagates_as_cancelled_error():
@@ -252,7 +252,7 @@ async def test_nested_timeouts_the_inner_one_fires_first():
     with pytest.raises(sr.TimeoutExceededError) as caught:
         await outer.call_async(inner.call_async, anyio.sleep, 5)
     assert caught.value.name == "inner"
-    assert (outer.metrics.timed_out, inner.metrics.timed_out) == (0, 1)
+    assert (outer.metrics.timed_out_calls, inner.metrics.timed_out_calls) == (0, 1)
 
 
 @pytest.mark.anyio
@@ -261,7 +261,7 @@ async def test_nested_timeouts_the_outer_one_fires_first():
     with pytest.raises(sr.TimeoutExceededError) as caught:
         await outer.call_async(inner.call_async, anyio.sleep, 5)
     assert caught.value.name == "outer"
-    assert (outer.metrics.timed_out, inner.metrics.timed_out) == (1, 0)
+    assert (outer.metrics.timed_out_calls, inner.metrics.timed_out_calls) == (1, 0)
 
 
 @pytest.mark.anyio
@@ -385,10 +385,10 @@ def test_hung_sync_calls_beyond_max_abandoned_are_not_started(release):
     assert started == 3  # nothing more was started
     assert threading.active_count() <= threads_before
     assert "max_abandoned=3" in caught.value.__notes__[0]
-    assert timeout.metrics.timed_out == 23
-    assert timeout.metrics.abandoned_running == 3
+    assert timeout.metrics.timed_out_calls == 23
+    assert timeout.metrics.abandoned_calls == 3
     release.set()  # the hung calls end: room again
-    wait_until(lambda: timeout.metrics.abandoned_running == 0)
+    wait_until(lambda: timeout.metrics.abandoned_calls == 0)
     assert timeout.call(lambda: "ok") == "ok"
 
 

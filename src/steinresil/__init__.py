@@ -12,16 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on first use
     from steinresil._breaker import (
-        CallRejected,
         CircuitBreaker,
+        CircuitBreakerMetrics,
         CircuitEvent,
-        CircuitMetrics,
+        CircuitRejected,
         CircuitState,
         CircuitStateChanged,
         circuit_breaker,
     )
-    from steinresil._budget import RetryBudget, RetryBudgetMetrics
-    from steinresil._bulkhead import Bulkhead, BulkheadMetrics, BulkheadRejected
+    from steinresil._budget import (
+        RetryBudget,
+        RetryBudgetEvent,
+        RetryBudgetExhausted,
+        RetryBudgetMetrics,
+    )
+    from steinresil._bulkhead import Bulkhead, BulkheadEvent, BulkheadMetrics, BulkheadRejected
     from steinresil._clock import Clock, SystemClock, system_clock
     from steinresil._errors import (
         AllFallbacksFailedError,
@@ -59,7 +64,12 @@ if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on 
         HealthStatusChanged,
     )
     from steinresil._pipeline import Pipeline, PipelineOrderWarning
-    from steinresil._rate_limit import RateLimiter, RateLimiterMetrics, RateLimitRejected
+    from steinresil._rate_limit import (
+        RateLimiter,
+        RateLimiterMetrics,
+        RateLimitEvent,
+        RateLimitRejected,
+    )
     from steinresil._registry import Registry, default_registry
     from steinresil._retry import (
         GiveUpReason,
@@ -68,8 +78,8 @@ if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on 
         RetryAttemptFailed,
         RetryEvent,
         RetryGaveUp,
-        RetryMetrics,
         RetryPolicy,
+        RetryPolicyMetrics,
         RetryScheduled,
         RetrySucceeded,
         retry,
@@ -77,22 +87,23 @@ if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on 
     from steinresil._retry_after import WaitFrom, parse_retry_after, retry_after_from
     from steinresil._state_store import CircuitStateStore, InMemoryStateStore, SharedState
     from steinresil._strategy import Strategy
-    from steinresil._timeout import Timeout, TimeoutExpired, TimeoutMetrics
+    from steinresil._timeout import Timeout, TimeoutEvent, TimeoutExpired, TimeoutMetrics
     from steinresil._validation import Duration
     from steinresil._window import CountWindow, TimeWindow, Window
 
 __all__ = [
     "AllFallbacksFailedError",
     "Bulkhead",
+    "BulkheadEvent",
     "BulkheadFullError",
     "BulkheadMetrics",
     "BulkheadRejected",
-    "CallRejected",
     "CallRejectedError",
     "CircuitBreaker",
+    "CircuitBreakerMetrics",
     "CircuitEvent",
-    "CircuitMetrics",
     "CircuitOpenError",
+    "CircuitRejected",
     "CircuitState",
     "CircuitStateChanged",
     "CircuitStateStore",
@@ -123,6 +134,7 @@ __all__ = [
     "Jitter",
     "Pipeline",
     "PipelineOrderWarning",
+    "RateLimitEvent",
     "RateLimitExceededError",
     "RateLimitRejected",
     "RateLimiter",
@@ -132,12 +144,14 @@ __all__ = [
     "RetryAttempt",
     "RetryAttemptFailed",
     "RetryBudget",
+    "RetryBudgetEvent",
+    "RetryBudgetExhausted",
     "RetryBudgetExhaustedError",
     "RetryBudgetMetrics",
     "RetryEvent",
     "RetryGaveUp",
-    "RetryMetrics",
     "RetryPolicy",
+    "RetryPolicyMetrics",
     "RetryScheduled",
     "RetrySucceeded",
     "SharedState",
@@ -146,6 +160,7 @@ __all__ = [
     "SystemClock",
     "TimeWindow",
     "Timeout",
+    "TimeoutEvent",
     "TimeoutExceededError",
     "TimeoutExpired",
     "TimeoutMetrics",
@@ -163,15 +178,16 @@ __all__ = [
 _HOMES: dict[str, str] = {
     "AllFallbacksFailedError": "_errors",
     "Bulkhead": "_bulkhead",
+    "BulkheadEvent": "_bulkhead",
     "BulkheadFullError": "_errors",
     "BulkheadMetrics": "_bulkhead",
     "BulkheadRejected": "_bulkhead",
-    "CallRejected": "_breaker",
     "CallRejectedError": "_errors",
     "CircuitBreaker": "_breaker",
+    "CircuitBreakerMetrics": "_breaker",
     "CircuitEvent": "_breaker",
-    "CircuitMetrics": "_breaker",
     "CircuitOpenError": "_errors",
+    "CircuitRejected": "_breaker",
     "CircuitState": "_breaker",
     "CircuitStateChanged": "_breaker",
     "CircuitStateStore": "_state_store",
@@ -202,6 +218,7 @@ _HOMES: dict[str, str] = {
     "Jitter": "_retry",
     "Pipeline": "_pipeline",
     "PipelineOrderWarning": "_pipeline",
+    "RateLimitEvent": "_rate_limit",
     "RateLimitExceededError": "_errors",
     "RateLimitRejected": "_rate_limit",
     "RateLimiter": "_rate_limit",
@@ -211,12 +228,14 @@ _HOMES: dict[str, str] = {
     "RetryAttempt": "_retry",
     "RetryAttemptFailed": "_retry",
     "RetryBudget": "_budget",
+    "RetryBudgetEvent": "_budget",
+    "RetryBudgetExhausted": "_budget",
     "RetryBudgetExhaustedError": "_errors",
     "RetryBudgetMetrics": "_budget",
     "RetryEvent": "_retry",
     "RetryGaveUp": "_retry",
-    "RetryMetrics": "_retry",
     "RetryPolicy": "_retry",
+    "RetryPolicyMetrics": "_retry",
     "RetryScheduled": "_retry",
     "RetrySucceeded": "_retry",
     "SharedState": "_state_store",
@@ -225,6 +244,7 @@ _HOMES: dict[str, str] = {
     "SystemClock": "_clock",
     "TimeWindow": "_window",
     "Timeout": "_timeout",
+    "TimeoutEvent": "_timeout",
     "TimeoutExceededError": "_errors",
     "TimeoutExpired": "_timeout",
     "TimeoutMetrics": "_timeout",
@@ -241,12 +261,29 @@ _HOMES: dict[str, str] = {
 """Where each public name lives. ``import steinresil`` loads none of these modules: a name
 is imported on first use (PEP 562), which keeps the import cheap."""
 
+_RENAMED: dict[str, str] = {
+    "CallRejected": "CircuitRejected",
+    "CircuitMetrics": "CircuitBreakerMetrics",
+    "RetryMetrics": "RetryPolicyMetrics",
+}
+"""Names given up before 0.1.0, still found (with a ``DeprecationWarning``) until 0.2.0."""
+
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415 - only when asked
 
         return version("steinresil")
+    if name in _RENAMED:
+        import warnings  # noqa: PLC0415 - only for old code
+
+        new = _RENAMED[name]
+        warnings.warn(
+            f"steinresil.{name} is now steinresil.{new}; the old name goes in 0.2.0",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return __getattr__(new)
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'steinresil' has no attribute {name!r}")

@@ -56,10 +56,10 @@ if TYPE_CHECKING:
     from steinresil._state_store import CircuitStateStore
 
 __all__ = [
-    "CallRejected",
     "CircuitBreaker",
+    "CircuitBreakerMetrics",
     "CircuitEvent",
-    "CircuitMetrics",
+    "CircuitRejected",
     "CircuitState",
     "CircuitStateChanged",
     "circuit_breaker",
@@ -103,7 +103,7 @@ class CircuitStateChanged:
 
 
 @dataclass(frozen=True, slots=True)
-class CallRejected:
+class CircuitRejected:
     """A call was refused without running."""
 
     name: str
@@ -111,11 +111,11 @@ class CallRejected:
     retry_after: float
 
 
-CircuitEvent: TypeAlias = CircuitStateChanged | CallRejected
+CircuitEvent: TypeAlias = CircuitStateChanged | CircuitRejected
 
 
 @dataclass(frozen=True, slots=True)
-class CircuitMetrics:
+class CircuitBreakerMetrics:
     """A consistent snapshot of one breaker. Call counts are totals since creation."""
 
     name: str
@@ -403,7 +403,7 @@ class CircuitBreaker:
         ``_admit`` or inlined in the decorators (one field read, no lock: a stale read
         only treats the call as if it had come a moment earlier).
         """
-        emit(self._listeners, CallRejected(self.name, self._state, retry_after))
+        emit(self._listeners, CircuitRejected(self.name, self._state, retry_after))
 
     def _record(self, permit: int, *, failed: bool, started: float) -> None:
         """Account for a call that ran and finished with a success or a failure."""
@@ -799,7 +799,7 @@ class CircuitBreaker:
         return state is _CLOSED or state is _FORCED_CLOSED
 
     @property
-    def metrics(self) -> CircuitMetrics:
+    def metrics(self) -> CircuitBreakerMetrics:
         """A snapshot of counters and window rates, all read under the lock at one moment."""
         self.state  # noqa: B018 - moves an expired OPEN to HALF_OPEN (and tells listeners)
         with self._lock:
@@ -812,7 +812,7 @@ class CircuitBreaker:
                 retry_after = max(0.0, self._reopen_at - now)
             elif state is _FORCED_OPEN:
                 retry_after = math.inf
-            return CircuitMetrics(
+            return CircuitBreakerMetrics(
                 name=self.name,
                 state=state,
                 successful_calls=self._successful_calls,

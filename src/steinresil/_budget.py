@@ -18,15 +18,31 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from steinresil._clock import Clock, SystemClock, system_clock
+from steinresil._events import emit, normalize_listeners, without_listener
 from steinresil._validation import check_name
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from steinresil._registry import Registry
 
-__all__ = ["RetryBudget", "RetryBudgetMetrics"]
+__all__ = ["RetryBudget", "RetryBudgetEvent", "RetryBudgetExhausted", "RetryBudgetMetrics"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryBudgetExhausted:
+    """The budget ``name`` refused a retry: ``balance`` (< 1) tokens were left."""
+
+    name: str
+    balance: float
+
+
+RetryBudgetEvent: TypeAlias = RetryBudgetExhausted
+"""Every event a ``RetryBudget`` sends (one kind today; listeners typed with this alias
+keep working when more are added)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +54,10 @@ class RetryBudgetMetrics:
     """Tokens available now: retries the budget would grant at once."""
     deposits: int
     """Calls that paid into the budget."""
-    retries_granted: int
-    retries_refused: int
+    granted_retries: int
+    """Retries the budget allowed since creation."""
+    refused_retries: int
+    """Retries the budget refused since creation."""
 
 
 def _check_number(owner: str, field: str, value: object) -> float:
@@ -66,6 +84,7 @@ class RetryBudget:
         "_credited",
         "_deposits",
         "_granted",
+        "_listeners",
         "_lock",
         "_now",
         "_refused",
@@ -86,6 +105,7 @@ class RetryBudget:
         burst: float | None = None,
         name: str = "default",
         clock: Clock | None = None,
+        listeners: Iterable[Callable[[RetryBudgetEvent], object]] = (),
         registry: Registry | None = None,
     ) -> None:
         owner = f"RetryBudget({name!r})"
@@ -111,6 +131,7 @@ class RetryBudget:
         self._credited = 0
         self._granted = 0
         self._refused = 0
+        self._listeners = normalize_listeners(owner, listeners)
         if registry is not None:
             registry.add(self)
 
@@ -132,7 +153,9 @@ class RetryBudget:
                 return True
             self._tokens = tokens
             self._refused += 1
-            return False
+        if self._listeners:
+            emit(self._listeners, RetryBudgetExhausted(self.name, tokens))
+        return False
 
     def _refill(self) -> float:
         """The balance now, deposits and time-based refill added; call with the lock held."""
@@ -162,9 +185,23 @@ class RetryBudget:
                 name=self.name,
                 balance=self._tokens,
                 deposits=self._deposits,
-                retries_granted=self._granted,
-                retries_refused=self._refused,
+                granted_retries=self._granted,
+                refused_retries=self._refused,
             )
+
+    def reset(self) -> None:
+        """Full again (``burst`` tokens), as when created; the counters are kept."""
+        with self._lock:
+            self._refill()  # credit the deposits so far, so they are not paid in again
+            self._tokens = self.burst
+
+    def add_listener(self, listener: Callable[[RetryBudgetEvent], object]) -> None:
+        """Also tell ``listener`` about refused retries from now on."""
+        self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+
+    def remove_listener(self, listener: Callable[[RetryBudgetEvent], object]) -> None:
+        """Stop telling ``listener``; ``ValueError`` if it was never added."""
+        self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
         return (

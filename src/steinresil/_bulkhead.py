@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeAlias, TypeVar
 
 from steinresil._concurrency import current_async_library
 from steinresil._errors import BulkheadFullError
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from steinresil._registry import Registry
 
-__all__ = ["Bulkhead", "BulkheadMetrics", "BulkheadRejected"]
+__all__ = ["Bulkhead", "BulkheadEvent", "BulkheadMetrics", "BulkheadRejected"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,6 +47,11 @@ class BulkheadRejected:
     """True when the call waited ``queue_timeout`` in the queue without getting a slot."""
 
 
+BulkheadEvent: TypeAlias = BulkheadRejected
+"""Every event a ``Bulkhead`` sends (one kind today; listeners typed with this alias keep
+working when more are added)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BulkheadMetrics:
     """A consistent snapshot of one bulkhead."""
@@ -58,9 +63,9 @@ class BulkheadMetrics:
     """Calls running now."""
     queued: int
     """Calls waiting for a slot now."""
-    admitted: int
+    admitted_calls: int
     """Calls that got a slot and ran (or are running) since creation."""
-    rejected: int
+    rejected_calls: int
     """Calls refused since creation (full, or timed out in the queue)."""
 
     @property
@@ -212,7 +217,7 @@ class Bulkhead:
         queue_timeout: Duration | None = None,
         *,
         name: str = "default",
-        listeners: Iterable[Callable[[BulkheadRejected], object]] = (),
+        listeners: Iterable[Callable[[BulkheadEvent], object]] = (),
         registry: Registry | None = None,
     ) -> None:
         check_name("Bulkhead", name)
@@ -390,24 +395,20 @@ class Bulkhead:
                 max_queue=self.max_queue,
                 in_use=self._in_use,
                 queued=len(self._waiters),
-                admitted=self._admitted,
-                rejected=self._rejected,
+                admitted_calls=self._admitted,
+                rejected_calls=self._rejected,
             )
 
-    def add_listener(self, listener: Callable[[BulkheadRejected], object]) -> None:
+    def add_listener(self, listener: Callable[[BulkheadEvent], object]) -> None:
         """Also tell ``listener`` about refused calls from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
 
-    def remove_listener(self, listener: Callable[[BulkheadRejected], object]) -> None:
+    def remove_listener(self, listener: Callable[[BulkheadEvent], object]) -> None:
         """Stop telling ``listener``; ``ValueError`` if it was never added."""
         self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
-        options = ""
-        if self.max_queue:
-            options += f", max_queue={self.max_queue}"
+        queue = f" max_queue={self.max_queue}" if self.max_queue else ""
         if self.queue_timeout is not None:
-            options += f", queue_timeout={self.queue_timeout!r}"
-        if self.name != "default":
-            options += f", name={self.name!r}"
-        return f"Bulkhead({self.max_concurrent}{options})"
+            queue += f" queue_timeout={self.queue_timeout:g}s"
+        return f"<Bulkhead {self.name!r} max_concurrent={self.max_concurrent}{queue}>"

@@ -135,13 +135,14 @@ class RetryBudgetExhaustedError(ResilienceError):
 class TimeoutExceededError(ResilienceError, TimeoutError):
     """The call did not finish within its time limit."""
 
-    def __init__(self, name: str, timeout: float) -> None:
-        super().__init__(name, timeout)
+    def __init__(self, name: str, seconds: float) -> None:
+        super().__init__(name, seconds)
         self.name = name
-        self.timeout = timeout
+        self.seconds = seconds
+        """The time limit that ran out, as ``Timeout.seconds``."""
 
     def __str__(self) -> str:
-        return f"timeout {self.name!r} expired after {self.timeout:.3f} s"
+        return f"timeout {self.name!r} expired after {self.seconds:.3f} s"
 
 
 class EntryUnavailableError(CallRejectedError):

@@ -19,7 +19,7 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
 
 from steinresil._breaker import CircuitBreaker
 from steinresil._clock import Clock, system_clock
@@ -35,6 +35,9 @@ from steinresil._filters import ExceptionFilter, exception_filter
 from steinresil._health import HealthCheck, HealthStatus, read_health
 from steinresil._tasks import TaskGroup, is_async_callable, open_task_group, run_blocking
 from steinresil._validation import Duration, check_name, check_optional_duration
+
+if TYPE_CHECKING:
+    from steinresil._registry import Registry
 
 __all__ = [
     "EntryFailed",
@@ -64,9 +67,9 @@ class SkipReason(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class EntrySkipped:
-    """``entry`` of ``chain`` was not called; ``detail`` says what the guard said."""
+    """``entry`` of the chain ``name`` was not called; ``detail`` says what the guard said."""
 
-    chain: str
+    name: str
     entry: str
     reason: SkipReason
     detail: str
@@ -74,11 +77,11 @@ class EntrySkipped:
 
 @dataclass(frozen=True, slots=True)
 class EntryFailed:
-    """``entry`` of ``chain`` raised an error that moves on to the next entry."""
+    """``entry`` of the chain ``name`` raised ``error``, which moves on to the next entry."""
 
-    chain: str
+    name: str
     entry: str
-    exception: Exception
+    error: Exception
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ class FallbackUsed:
     failed or were skipped first (empty when a hedge simply answered sooner).
     """
 
-    chain: str
+    name: str
     entry: str
     index: int
     passed_over: tuple[str, ...]
@@ -99,7 +102,7 @@ class FallbackUsed:
 class HedgeStarted:
     """``entry`` was started because the one before it had not answered in ``after`` s."""
 
-    chain: str
+    name: str
     entry: str
     after: float
 
@@ -231,11 +234,12 @@ class FallbackChain(Generic[P, T]):
         self,
         entries: Sequence[Callable[P, T]],
         *,
-        name: str = "fallback",
+        name: str = "default",
         when: ExceptionFilter = Exception,
         hedge_after: Duration | None = None,
         clock: Clock | None = None,
         listeners: Iterable[Callable[[FallbackEvent], object]] = (),
+        registry: Registry | None = None,
     ) -> None:
         check_name("FallbackChain", name)
         owner = f"FallbackChain({name!r})"
@@ -248,6 +252,8 @@ class FallbackChain(Generic[P, T]):
         self._entries = _build_entries(owner, entries, default)
         self.last_used: str | None = None
         """The name of the entry that served the most recent successful call."""
+        if registry is not None:
+            registry.add(self)
 
     @property
     def entries(self) -> tuple[Fallback[P, T], ...]:
@@ -507,6 +513,10 @@ class FallbackChain(Generic[P, T]):
         wrapper.fallback_chain = chain  # type: ignore[attr-defined]
         return wrapper
 
+    def reset(self) -> None:
+        """Forget which entry served last (``last_used`` is None again)."""
+        self.last_used = None
+
     def add_listener(self, listener: Callable[[FallbackEvent], object]) -> None:
         """Also tell ``listener`` about skips, failures and fallbacks from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
@@ -629,6 +639,7 @@ def fallback(
     hedge_after: Duration | None = None,
     clock: Clock | None = None,
     listeners: Iterable[Callable[[FallbackEvent], object]] = (),
+    registry: Registry | None = None,
 ) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Decorate a function so that the ``alternatives`` answer when it fails.
 
@@ -647,6 +658,7 @@ def fallback(
             hedge_after=hedge_after,
             clock=clock,
             listeners=listeners,
+            registry=registry,
         )
         return chain(fn)
 

@@ -176,9 +176,10 @@ class HealthCheckFinished:
     """A check's result is in: it answered, raised, timed out, or still hangs from before.
 
     Sent once per run, possibly from a worker thread; cached and shared results do not
-    repeat it.
+    repeat it. ``name`` is the aggregator's, ``component.name`` the check's.
     """
 
+    name: str
     component: ComponentReport
 
 
@@ -186,6 +187,7 @@ class HealthCheckFinished:
 class HealthStatusChanged:
     """The overall status differs from the previous report's (``None``: the first report)."""
 
+    name: str
     old_status: HealthStatus | None
     new_status: HealthStatus
     report: HealthReport
@@ -286,18 +288,25 @@ class HealthAggregator:
         timeout: Duration = 2.0,
         cache_ttl: Duration = 0.0,
         *,
+        name: str = "default",
         clock: Clock | None = None,
         listeners: Iterable[Callable[[HealthEvent], object]] = (),
+        registry: Registry | None = None,
     ) -> None:
-        self.timeout = check_duration("HealthAggregator", "timeout", timeout, allow_zero=False)
-        self.cache_ttl = check_duration("HealthAggregator", "cache_ttl", cache_ttl)
+        check_name("HealthAggregator", name)
+        owner = f"HealthAggregator({name!r})"
+        self.name = name
+        self.timeout = check_duration(owner, "timeout", timeout, allow_zero=False)
+        self.cache_ttl = check_duration(owner, "cache_ttl", cache_ttl)
         self.clock = clock if clock is not None else system_clock
         self._now = self.clock.monotonic
-        self._listeners = normalize_listeners("HealthAggregator", listeners)
+        self._listeners = normalize_listeners(owner, listeners)
         self._lock = threading.Lock()
         self._components: dict[str, _Component] = {}
         self._breaker_sources: list[_BreakerSource] = []
         self._last_report: HealthReport | None = None
+        if registry is not None:
+            registry.add(self)
 
     # ---- configuration -------------------------------------------------------------------
 
@@ -363,6 +372,15 @@ class HealthAggregator:
         with self._lock:
             self._breaker_sources.append(_BreakerSource(breakers, open_is, prefix))
 
+    def reset(self) -> None:
+        """Forget cached results and the last report: the next check runs every check
+        afresh, and its status is announced as the first (``old_status`` None). A run
+        still in flight finishes for those waiting on it."""
+        with self._lock:
+            for component in self._components.values():
+                component.last = None
+            self._last_report = None
+
     def add_listener(self, listener: Callable[[HealthEvent], object]) -> None:
         """Also tell ``listener`` about finished checks and status changes from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
@@ -424,7 +442,7 @@ class HealthAggregator:
         for wake in wakers:
             wake()
         if self._listeners:
-            emit(self._listeners, HealthCheckFinished(result))
+            emit(self._listeners, HealthCheckFinished(self.name, result))
 
     def _abandon(self, component: _Component, flight: _Flight) -> None:
         """The task running the check was cancelled: waiters start over and one takes over."""
@@ -659,7 +677,7 @@ class HealthAggregator:
                 ", ".join(failing),
             )
         if self._listeners:
-            emit(self._listeners, HealthStatusChanged(old_status, report.status, report))
+            emit(self._listeners, HealthStatusChanged(self.name, old_status, report.status, report))
 
     def _breaker_reports(self) -> list[ComponentReport]:
         with self._lock:
@@ -673,7 +691,7 @@ class HealthAggregator:
         return reports
 
     def __repr__(self) -> str:
-        return f"<HealthAggregator checks={list(self.names)!r}>"
+        return f"<HealthAggregator {self.name!r} checks={list(self.names)!r}>"
 
 
 def _seconds_until(deadline: float) -> float:

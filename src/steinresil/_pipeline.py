@@ -66,13 +66,14 @@ def _chain(strategies: tuple[Strategy, ...], *, is_async: bool) -> _Layer:
 
 
 def _label(strategy: object) -> str:
-    """How ``describe()`` names a strategy: its repr, unless that is a ``<...>`` one."""
+    """How ``describe()`` names a strategy: its repr without the angle brackets, or, for
+    an object without a repr of its own, its class and ``name``."""
+    if type(strategy).__repr__ is object.__repr__:
+        kind = type(strategy).__name__
+        name = getattr(strategy, "name", None)
+        return f"{kind} {name!r}" if isinstance(name, str) else kind
     text = repr(strategy)
-    if not text.startswith("<"):
-        return text
-    kind = type(strategy).__name__
-    name = getattr(strategy, "name", None)
-    return f"{kind}({name!r})" if isinstance(name, str) else kind
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
 
 
 class PipelineOrderWarning(UserWarning):
@@ -173,11 +174,11 @@ class Pipeline:
         return decorate(self, fn, "pipeline", inside="pipeline.call(...) per item")
 
     def describe(self) -> list[str]:
-        """The strategies from outermost to innermost, e.g. ``["Timeout(2.0)", ...]``."""
+        """The strategies from outermost to innermost, e.g. ``["Timeout 'api' seconds=2", ...]``."""
         return [_label(strategy) for strategy in self.strategies]
 
     def __len__(self) -> int:
         return len(self.strategies)
 
     def __repr__(self) -> str:
-        return f"Pipeline({', '.join(self.describe())})"
+        return f"<Pipeline [{', '.join(self.describe())}]>"

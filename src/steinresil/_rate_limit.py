@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, Self, TypeAlias, TypeVar
 
 from steinresil._clock import Clock, system_clock
 from steinresil._errors import RateLimitExceededError
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from steinresil._registry import Registry
 
 __all__ = [
+    "RateLimitEvent",
     "RateLimitRejected",
     "RateLimiter",
     "RateLimiterMetrics",
@@ -54,6 +55,11 @@ class RateLimitRejected:
     retry_after: float
 
 
+RateLimitEvent: TypeAlias = RateLimitRejected
+"""Every event a ``RateLimiter`` sends (one kind today; listeners typed with this alias
+keep working when more are added)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimiterMetrics:
     """A consistent snapshot of one rate limiter."""
@@ -62,9 +68,9 @@ class RateLimiterMetrics:
     rate: float
     per: float
     burst: int
-    admitted: int
+    admitted_calls: int
     """Calls given a token since creation; one that waits counts when its wait is over."""
-    rejected: int
+    rejected_calls: int
     """Calls refused since creation."""
     available: int
     """Tokens in the bucket now: calls that would pass at once."""
@@ -178,7 +184,7 @@ class RateLimiter(TokenGate):
         timeout: Duration | None = None,
         name: str = "default",
         clock: Clock | None = None,
-        listeners: Iterable[Callable[[RateLimitRejected], object]] = (),
+        listeners: Iterable[Callable[[RateLimitEvent], object]] = (),
         registry: Registry | None = None,
     ) -> None:
         check_name("RateLimiter", name)
@@ -317,27 +323,32 @@ class RateLimiter(TokenGate):
                 rate=self.rate,
                 per=self.per,
                 burst=self.burst,
-                admitted=self._admitted,
-                rejected=self._rejected,
+                admitted_calls=self._admitted,
+                rejected_calls=self._rejected,
                 available=max(0, self.burst - used),
             )
 
-    def add_listener(self, listener: Callable[[RateLimitRejected], object]) -> None:
+    def reset(self) -> None:
+        """A full bucket (``burst`` tokens), as when created; the counters are kept.
+
+        Calls already waiting for a token keep their turn.
+        """
+        with self._lock:
+            self._full_at = -math.inf
+
+    def add_listener(self, listener: Callable[[RateLimitEvent], object]) -> None:
         """Also tell ``listener`` about refused calls from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
 
-    def remove_listener(self, listener: Callable[[RateLimitRejected], object]) -> None:
+    def remove_listener(self, listener: Callable[[RateLimitEvent], object]) -> None:
         """Stop telling ``listener``; ``ValueError`` if it was never added."""
         self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
-        options = f", per={self.per!r}"
-        if self.burst != max(1, int(self.rate)):
-            options += f", burst={self.burst}"
+        waits = ""
         if self.wait:
-            options += ", wait=True"
-        if self.timeout is not None:
-            options += f", timeout={self.timeout!r}"
-        if self.name != "default":
-            options += f", name={self.name!r}"
-        return f"RateLimiter({self.rate!r}{options})"
+            waits = " wait" if self.timeout is None else f" wait<={self.timeout:g}s"
+        return (
+            f"<RateLimiter {self.name!r} rate={self.rate:g} per={self.per:g}s "
+            f"burst={self.burst}{waits}>"
+        )

@@ -59,8 +59,8 @@ __all__ = [
     "RetryAttemptFailed",
     "RetryEvent",
     "RetryGaveUp",
-    "RetryMetrics",
     "RetryPolicy",
+    "RetryPolicyMetrics",
     "RetryScheduled",
     "RetrySucceeded",
     "retry",
@@ -149,7 +149,7 @@ class RetryGaveUp:
 class RetrySucceeded:
     """A call succeeded at attempt number ``attempts``, after at least one retry.
 
-    A success at the first attempt sends no event (see ``RetryMetrics``): it is the common
+    A success at the first attempt sends no event (see ``RetryPolicyMetrics``): it is the common
     case and must stay cheap.
     """
 
@@ -162,7 +162,7 @@ RetryEvent: TypeAlias = RetryAttemptFailed | RetryScheduled | RetryGaveUp | Retr
 
 
 @dataclass(frozen=True, slots=True)
-class RetryMetrics:
+class RetryPolicyMetrics:
     """Totals since the policy was created, for dashboards and exporters.
 
     A call counts once it has finished: as a success at the first attempt, a success after
@@ -718,10 +718,10 @@ class RetryPolicy:
     # ---- metrics and listeners -----------------------------------------------------------
 
     @property
-    def metrics(self) -> RetryMetrics:
+    def metrics(self) -> RetryPolicyMetrics:
         """A snapshot of the counters."""
         gave_up = dict(zip(_REASONS, self._gave_up, strict=True))
-        return RetryMetrics(
+        return RetryPolicyMetrics(
             name=self.name,
             succeeded_first_try=self._succeeded_first_try,
             succeeded_after_retry=self._succeeded_after_retry,

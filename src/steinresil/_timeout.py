@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeAlias, TypeVar
 
 from steinresil._blocks import OpenBlocks
 from steinresil._concurrency import current_async_library
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from steinresil._registry import Registry
 
-__all__ = ["Timeout", "TimeoutExpired", "TimeoutMetrics"]
+__all__ = ["Timeout", "TimeoutEvent", "TimeoutExpired", "TimeoutMetrics"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,15 +50,20 @@ class TimeoutExpired:
     seconds: float
 
 
+TimeoutEvent: TypeAlias = TimeoutExpired
+"""Every event a ``Timeout`` sends (one kind today; listeners typed with this alias keep
+working when more are added)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TimeoutMetrics:
     """A snapshot of one ``Timeout``."""
 
     name: str
     seconds: float
-    timed_out: int
+    timed_out_calls: int
     """Calls that ran out of time since creation."""
-    abandoned_running: int = 0
+    abandoned_calls: int = 0
     """Sync calls given up on that still run in a worker thread right now."""
 
 
@@ -276,11 +281,11 @@ class Timeout:
 
     __slots__ = (
         "__weakref__",
-        "_abandoned_running",
+        "_abandoned_calls",
         "_deadlines",
         "_listeners",
         "_lock",
-        "_timed_out",
+        "_timed_out_calls",
         "max_abandoned",
         "name",
         "seconds",
@@ -292,7 +297,7 @@ class Timeout:
         *,
         name: str = "default",
         max_abandoned: int | None = 64,
-        listeners: Iterable[Callable[[TimeoutExpired], object]] = (),
+        listeners: Iterable[Callable[[TimeoutEvent], object]] = (),
         registry: Registry | None = None,
     ) -> None:
         check_name("Timeout", name)
@@ -304,10 +309,10 @@ class Timeout:
             if max_abandoned is None
             else check_positive_int(owner, "max_abandoned", max_abandoned)
         )
-        self._abandoned_running = 0
+        self._abandoned_calls = 0
         self._listeners = normalize_listeners(owner, listeners)
         self._lock = threading.Lock()
-        self._timed_out = 0
+        self._timed_out_calls = 0
         # ``async with`` keeps a deadline per block (see _blocks): one Timeout can guard
         # blocks in many tasks at once, nested blocks, and blocks that end out of order.
         self._deadlines: OpenBlocks[_Deadline] = OpenBlocks()
@@ -316,7 +321,7 @@ class Timeout:
 
     def _expired(self) -> TimeoutExceededError:
         with self._lock:
-            self._timed_out += 1
+            self._timed_out_calls += 1
         logger.info("timeout %r expired after %.3g s", self.name, self.seconds)
         if self._listeners:
             emit(self._listeners, TimeoutExpired(self.name, self.seconds))
@@ -327,14 +332,14 @@ class Timeout:
     def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` in a worker thread; wait at most ``seconds`` for it."""
         limit = self.max_abandoned
-        if limit is not None and self._abandoned_running >= limit:
+        if limit is not None and self._abandoned_calls >= limit:
             raise self._too_many_abandoned(limit)
         job = _Job(fn, args, kwargs)
         _pool().submit(job)
         if job.finished.acquire(timeout=min(self.seconds, threading.TIMEOUT_MAX)):
             return job.outcome()
         with self._lock:
-            self._abandoned_running += 1
+            self._abandoned_calls += 1
         if not job.abandon(self._abandoned_call_ended):
             self._abandoned_call_ended()  # it ended a moment after we stopped waiting
         error = self._expired()
@@ -346,7 +351,7 @@ class Timeout:
 
     def _abandoned_call_ended(self) -> None:
         with self._lock:
-            self._abandoned_running -= 1
+            self._abandoned_calls -= 1
 
     def _too_many_abandoned(self, limit: int) -> TimeoutExceededError:
         """Refuse to start a thread while ``limit`` earlier calls still hang in theirs.
@@ -392,16 +397,17 @@ class Timeout:
     def metrics(self) -> TimeoutMetrics:
         """A snapshot: how many calls ran out of time."""
         with self._lock:
-            return TimeoutMetrics(self.name, self.seconds, self._timed_out, self._abandoned_running)
+            return TimeoutMetrics(
+                self.name, self.seconds, self._timed_out_calls, self._abandoned_calls
+            )
 
-    def add_listener(self, listener: Callable[[TimeoutExpired], object]) -> None:
+    def add_listener(self, listener: Callable[[TimeoutEvent], object]) -> None:
         """Also tell ``listener`` about expired calls from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
 
-    def remove_listener(self, listener: Callable[[TimeoutExpired], object]) -> None:
+    def remove_listener(self, listener: Callable[[TimeoutEvent], object]) -> None:
         """Stop telling ``listener``; ``ValueError`` if it was never added."""
         self._listeners = without_listener(repr(self), self._listeners, listener)
 
     def __repr__(self) -> str:
-        named = "" if self.name == "default" else f", name={self.name!r}"
-        return f"Timeout({self.seconds!r}{named})"
+        return f"<Timeout {self.name!r} seconds={self.seconds:g}>"

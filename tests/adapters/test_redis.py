@@ -352,8 +352,8 @@ def test_limiter_refuses_with_retry_after_and_waits_when_asked(limiter) -> None:
     assert 0.2 < refused.value.retry_after <= 0.5
     assert 0 < limiter.acquire(wait=True, timeout=1.0) <= 0.5
     assert not limiter.try_acquire()
-    assert limiter.stats()["admitted"] == 3
-    assert limiter.stats()["rejected"] == 2
+    assert limiter.stats()["admitted_calls"] == 3
+    assert limiter.stats()["rejected_calls"] == 2
 
 
 def test_limiter_keys_are_separate_limits(limiter) -> None:

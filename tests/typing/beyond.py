@@ -56,7 +56,7 @@ pipeline(fetch)("1")  # type: ignore[arg-type]
 
 # Metrics are typed snapshots.
 assert_type(timeout.metrics, sr.TimeoutMetrics)
-assert_type(timeout.metrics.timed_out, int)
+assert_type(timeout.metrics.timed_out_calls, int)
 assert_type(bulkhead.metrics, sr.BulkheadMetrics)
 assert_type(bulkhead.metrics.available, int)
 assert_type(limiter.metrics, sr.RateLimiterMetrics)

@@ -35,7 +35,7 @@ assert_type(factory_made(1), float)
 assert_type(bare(1), str)
 assert_type(cb.call(fetch, "a"), bytes)
 assert_type(cb.state, sr.CircuitState)
-assert_type(cb.metrics, sr.CircuitMetrics)
+assert_type(cb.metrics, sr.CircuitBreakerMetrics)
 assert_type(cb.metrics.failure_rate, float | None)
 
 

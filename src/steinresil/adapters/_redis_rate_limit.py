@@ -371,15 +371,15 @@ class RedisRateLimiter(TokenGate):
     # ---- status and lifecycle ----------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        """Counters of this process: active, admitted, rejected, fallbacks (to local)."""
+        """This process's counters: active, admitted_calls, rejected_calls, fallbacks (to local)."""
         with self._lock:
             return {
                 "name": self.name,
                 "rate": self.rate,
                 "per": self.per,
                 "active": self.active,
-                "admitted": self._admitted,
-                "rejected": self._rejected,
+                "admitted_calls": self._admitted,
+                "rejected_calls": self._rejected,
                 "fallbacks": self._fallbacks,
             }
 

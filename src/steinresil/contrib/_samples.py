@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from steinresil._breaker import CircuitMetrics, CircuitState
+from steinresil._breaker import CircuitBreakerMetrics, CircuitState
 from steinresil._budget import RetryBudgetMetrics
 from steinresil._bulkhead import BulkheadMetrics
 from steinresil._rate_limit import RateLimiterMetrics
-from steinresil._retry import RetryMetrics
+from steinresil._retry import RetryPolicyMetrics
+from steinresil._timeout import TimeoutMetrics
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -85,6 +86,13 @@ BUDGET_BALANCE = _spec("retry_budget_balance", "gauge", "Retries the budget woul
 BUDGET_RETRIES = _spec(
     "retry_budget_retries", "counter", "Retries asked of the budget by outcome.", "outcome"
 )
+TIMEOUT_CALLS = _spec(
+    "timeout_calls", "counter", "Calls at the timeout by outcome: timed_out.", "outcome"
+)
+TIMEOUT_ABANDONED = _spec(
+    "timeout_abandoned_calls", "gauge", "Sync calls given up on that still run in a thread."
+)
+TIMEOUT_SECONDS = _spec("timeout_seconds", "gauge", "The time limit, in seconds.")
 
 SPECS: tuple[MetricSpec, ...] = (
     BREAKER_STATE,
@@ -101,10 +109,13 @@ SPECS: tuple[MetricSpec, ...] = (
     RETRY_RETRIES,
     BUDGET_BALANCE,
     BUDGET_RETRIES,
+    TIMEOUT_CALLS,
+    TIMEOUT_ABANDONED,
+    TIMEOUT_SECONDS,
 )
 
 
-def _breaker(m: CircuitMetrics) -> Iterator[Sample]:
+def _breaker(m: CircuitBreakerMetrics) -> Iterator[Sample]:
     for state in CircuitState:
         yield Sample(BREAKER_STATE, (m.name, state.value), float(m.state is state))
     yield Sample(BREAKER_CALLS, (m.name, "success"), m.successful_calls)
@@ -120,17 +131,17 @@ def _bulkhead(m: BulkheadMetrics) -> Iterator[Sample]:
     yield Sample(BULKHEAD_IN_USE, (m.name,), m.in_use)
     yield Sample(BULKHEAD_QUEUED, (m.name,), m.queued)
     yield Sample(BULKHEAD_MAX, (m.name,), m.max_concurrent)
-    yield Sample(BULKHEAD_CALLS, (m.name, "admitted"), m.admitted)
-    yield Sample(BULKHEAD_CALLS, (m.name, "rejected"), m.rejected)
+    yield Sample(BULKHEAD_CALLS, (m.name, "admitted"), m.admitted_calls)
+    yield Sample(BULKHEAD_CALLS, (m.name, "rejected"), m.rejected_calls)
 
 
 def _limiter(m: RateLimiterMetrics) -> Iterator[Sample]:
-    yield Sample(LIMITER_CALLS, (m.name, "admitted"), m.admitted)
-    yield Sample(LIMITER_CALLS, (m.name, "rejected"), m.rejected)
+    yield Sample(LIMITER_CALLS, (m.name, "admitted"), m.admitted_calls)
+    yield Sample(LIMITER_CALLS, (m.name, "rejected"), m.rejected_calls)
     yield Sample(LIMITER_AVAILABLE, (m.name,), m.available)
 
 
-def _retry(m: RetryMetrics) -> Iterator[Sample]:
+def _retry(m: RetryPolicyMetrics) -> Iterator[Sample]:
     yield Sample(RETRY_CALLS, (m.name, "success_first_try"), m.succeeded_first_try)
     yield Sample(RETRY_CALLS, (m.name, "success_after_retry"), m.succeeded_after_retry)
     for reason, count in m.gave_up.items():
@@ -140,21 +151,29 @@ def _retry(m: RetryMetrics) -> Iterator[Sample]:
 
 def _budget(m: RetryBudgetMetrics) -> Iterator[Sample]:
     yield Sample(BUDGET_BALANCE, (m.name,), m.balance)
-    yield Sample(BUDGET_RETRIES, (m.name, "granted"), m.retries_granted)
-    yield Sample(BUDGET_RETRIES, (m.name, "refused"), m.retries_refused)
+    yield Sample(BUDGET_RETRIES, (m.name, "granted"), m.granted_retries)
+    yield Sample(BUDGET_RETRIES, (m.name, "refused"), m.refused_retries)
+
+
+def _timeout(m: TimeoutMetrics) -> Iterator[Sample]:
+    yield Sample(TIMEOUT_CALLS, (m.name, "timed_out"), m.timed_out_calls)
+    yield Sample(TIMEOUT_ABANDONED, (m.name,), m.abandoned_calls)
+    yield Sample(TIMEOUT_SECONDS, (m.name,), m.seconds)
 
 
 def samples(registry: Registry) -> Iterator[Sample]:
     """Every sample for every instance in ``registry`` that has metrics to export."""
     for instance in registry:
         snapshot = getattr(instance, "metrics", None)
-        if isinstance(snapshot, CircuitMetrics):
+        if isinstance(snapshot, CircuitBreakerMetrics):
             yield from _breaker(snapshot)
         elif isinstance(snapshot, BulkheadMetrics):
             yield from _bulkhead(snapshot)
         elif isinstance(snapshot, RateLimiterMetrics):
             yield from _limiter(snapshot)
-        elif isinstance(snapshot, RetryMetrics):
+        elif isinstance(snapshot, RetryPolicyMetrics):
             yield from _retry(snapshot)
         elif isinstance(snapshot, RetryBudgetMetrics):
             yield from _budget(snapshot)
+        elif isinstance(snapshot, TimeoutMetrics):
+            yield from _timeout(snapshot)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Instrumentation", "instrument"]
 
 # ``circuit_breaker_calls`` -> ``circuit_breaker.calls``: OTel names group by dots.
-_GROUPS = ("circuit_breaker", "bulkhead", "rate_limiter", "retry_budget", "retry")
+_GROUPS = ("circuit_breaker", "bulkhead", "rate_limiter", "retry_budget", "retry", "timeout")
 
 
 def otel_name(prefix: str, spec: MetricSpec) -> str:

@@ -21,6 +21,8 @@ Exported (namespace ``steinresil`` by default; every metric has a ``name`` label
 | ``steinresil_retry_retries_total`` | counter | |
 | ``steinresil_retry_budget_balance`` | gauge | |
 | ``steinresil_retry_budget_retries_total`` | counter | ``outcome``: granted, refused |
+| ``steinresil_timeout_calls_total`` | counter | ``outcome``: timed_out |
+| ``steinresil_timeout_abandoned_calls`` / ``_seconds`` | gauge | |
 
 The collector reads snapshots when scraped; the protected calls pay nothing for it.
 Needs the ``prometheus`` extra (``prometheus-client``).
