@@ -2,14 +2,19 @@
 
 A *style* turns "run this function through that primitive" into each way users write it:
 ``call``, the decorator, ``with`` (sync), and ``call_async``, the async decorator, ``async
-with`` (async). A scenario written once must hold in every style.
+with`` (async). A scenario written once must hold in every style its primitive supports;
+``UNSUPPORTED`` names the styles a primitive leaves out on purpose, and a test checks
+that each of those fails at once instead of half working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import pytest
 
 import steinresil as sr
@@ -20,42 +25,63 @@ class Boom(Exception):
     pass
 
 
-Runner = Callable[[Any, Callable[[], object]], Awaitable[object]]
+@dataclass(frozen=True)
+class Work:
+    """Work whose sync and async forms differ, such as a call that hangs.
+
+    ``blocking`` runs in the sync styles, ``waiting`` in the async ones. A plain function
+    serves both: the async styles call it from an ``async def``.
+    """
+
+    blocking: Callable[[], object]
+    waiting: Callable[[], Awaitable[object]]
 
 
-async def via_call(primitive: Any, fn: Callable[[], object]) -> object:
-    return primitive.call(fn)
+AnyWork = Callable[[], object] | Work
+Runner = Callable[[Any, AnyWork], Awaitable[object]]
 
 
-async def via_decorator(primitive: Any, fn: Callable[[], object]) -> object:
-    return primitive(fn)()
+def sync_form(work: AnyWork) -> Callable[[], object]:
+    return work.blocking if isinstance(work, Work) else work
 
 
-async def via_with(primitive: Any, fn: Callable[[], object]) -> object:
+def async_form(work: AnyWork) -> Callable[[], Awaitable[object]]:
+    if isinstance(work, Work):
+        return work.waiting
+
+    async def afn() -> object:
+        return work()
+
+    return afn
+
+
+async def via_call(primitive: Any, work: AnyWork) -> object:
+    return primitive.call(sync_form(work))
+
+
+async def via_decorator(primitive: Any, work: AnyWork) -> object:
+    return primitive(sync_form(work))()
+
+
+async def via_with(primitive: Any, work: AnyWork) -> object:
     with primitive:
-        return fn()
+        return sync_form(work)()
 
 
-async def via_call_async(primitive: Any, fn: Callable[[], object]) -> object:
-    async def afn() -> object:
-        return fn()
-
-    return await primitive.call_async(afn)
+async def via_call_async(primitive: Any, work: AnyWork) -> object:
+    return await primitive.call_async(async_form(work))
 
 
-async def via_async_decorator(primitive: Any, fn: Callable[[], object]) -> object:
-    async def afn() -> object:
-        return fn()
-
-    return await primitive(afn)()
+async def via_async_decorator(primitive: Any, work: AnyWork) -> object:
+    return await primitive(async_form(work))()
 
 
-async def via_async_with(primitive: Any, fn: Callable[[], object]) -> object:
+async def via_async_with(primitive: Any, work: AnyWork) -> object:
     async with primitive:
-        return fn()
+        return await async_form(work)()
 
 
-ALL_STYLES = {
+ALL_STYLES: dict[str, Runner] = {
     "call": via_call,
     "decorator": via_decorator,
     "with": via_with,
@@ -63,26 +89,93 @@ ALL_STYLES = {
     "async decorator": via_async_decorator,
     "async with": via_async_with,
 }
-NO_WITH = {k: v for k, v in ALL_STYLES.items() if "with" not in k}
+
+UNSUPPORTED: dict[tuple[str, str], str] = {
+    ("RetryPolicy", "with"): "a block is retried as `for attempt in policy: with attempt:`",
+    ("RetryPolicy", "async with"): "a block is retried as `async for attempt in policy:`",
+    ("Timeout", "with"): "nothing could interrupt a sync block; use call() or @timeout",
+    ("Pipeline", "with"): "a block cannot be retried or timed out from the outside",
+    ("Pipeline", "async with"): "a block cannot be retried or timed out from the outside",
+    ("FallbackChain", "with"): "a block has no alternatives to fall back to",
+    ("FallbackChain", "async with"): "a block has no alternatives to fall back to",
+}
+"""(primitive, style) pairs left out on purpose, and why."""
 
 
-@pytest.fixture(params=list(ALL_STYLES))
+def styles_of(primitive: str) -> pytest.MarkDecorator:
+    """Run the test once per style ``primitive`` supports (see ``UNSUPPORTED``)."""
+    supported = [name for name in ALL_STYLES if (primitive, name) not in UNSUPPORTED]
+    return pytest.mark.parametrize("style", supported, indirect=True)
+
+
+@pytest.fixture
 def style(request: pytest.FixtureRequest) -> Runner:
-    return ALL_STYLES[request.param]
-
-
-@pytest.fixture(params=list(NO_WITH))
-def calling_style(request: pytest.FixtureRequest) -> Runner:
-    return NO_WITH[request.param]
+    """The call style a ``styles_of(...)`` mark picked for this run."""
+    name = getattr(request, "param", None)
+    if name is None:
+        pytest.fail("a test taking `style` needs @styles_of(<primitive>) to say which styles")
+    return ALL_STYLES[name]
 
 
 def fail() -> None:
     raise Boom
 
 
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """Set at the end of the test, so a sync call left hanging on it ends then."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def hang(release: threading.Event) -> Work:
+    """A call that does not end by itself: blocked on ``release``, or asleep forever.
+
+    The sync form gives up after a few seconds, so a style that wrongly ran it in the
+    caller's thread fails the test instead of hanging it.
+    """
+
+    def blocked() -> object:
+        return release.wait(5.0)
+
+    return Work(blocking=blocked, waiting=anyio.sleep_forever)
+
+
+# ---- unsupported styles --------------------------------------------------------------------
+
+
+def make(primitive: str, clock: FakeClock) -> object:
+    if primitive == "RetryPolicy":
+        return sr.RetryPolicy(clock=clock)
+    if primitive == "Timeout":
+        return sr.Timeout(5.0)
+    if primitive == "Pipeline":
+        return sr.Pipeline(sr.Bulkhead(1))
+    assert primitive == "FallbackChain"
+    return sr.FallbackChain([lambda: "never"])
+
+
+@pytest.mark.parametrize(("primitive", "style_name"), sorted(UNSUPPORTED))
+@pytest.mark.anyio
+async def test_an_unsupported_style_fails_at_once_naming_the_type(
+    primitive: str, style_name: str, clock: FakeClock
+) -> None:
+    # The library adds no message of its own: Python's TypeError names the type, and
+    # mypy flags the statement before it runs (see tests/typing/beyond.py).
+    ran: list[object] = []
+    with pytest.raises(
+        TypeError,
+        match=rf"^'{primitive}' object does not support the (asynchronous )?context manager",
+    ):
+        await ALL_STYLES[style_name](make(primitive, clock), lambda: ran.append(1))
+    assert ran == []
+
+
 # ---- breaker --------------------------------------------------------------------------------
 
 
+@styles_of("CircuitBreaker")
 @pytest.mark.anyio
 async def test_breaker_opens_rejects_and_recovers_in_every_style(
     style: Runner, clock: FakeClock
@@ -105,6 +198,7 @@ async def test_breaker_opens_rejects_and_recovers_in_every_style(
 # ---- bulkhead and rate limiter ----------------------------------------------------------------
 
 
+@styles_of("Bulkhead")
 @pytest.mark.anyio
 async def test_bulkhead_admits_and_counts_in_every_style(style: Runner) -> None:
     bulkhead = sr.Bulkhead(max_concurrent=1)
@@ -114,6 +208,7 @@ async def test_bulkhead_admits_and_counts_in_every_style(style: Runner) -> None:
     assert bulkhead.metrics.in_use == 0
 
 
+@styles_of("RateLimiter")
 @pytest.mark.anyio
 async def test_rate_limiter_admits_then_refuses_in_every_style(
     style: Runner, clock: FakeClock
@@ -125,13 +220,12 @@ async def test_rate_limiter_admits_then_refuses_in_every_style(
     assert info.value.retry_after == pytest.approx(10.0)
 
 
-# ---- retry (no `with`: its block form is `for attempt in policy`) ------------------------------
+# ---- retry -----------------------------------------------------------------------------------
 
 
+@styles_of("RetryPolicy")
 @pytest.mark.anyio
-async def test_retry_retries_then_answers_in_every_style(
-    calling_style: Runner, clock: FakeClock
-) -> None:
+async def test_retry_retries_then_answers_in_every_style(style: Runner, clock: FakeClock) -> None:
     outcomes = iter([Boom(), Boom(), "third time"])
 
     def flaky() -> object:
@@ -141,5 +235,38 @@ async def test_retry_retries_then_answers_in_every_style(
         return outcome
 
     policy = sr.RetryPolicy(max_retries=2, initial_delay=1.0, clock=clock)
-    assert await calling_style(policy, flaky) == "third time"
+    assert await style(policy, flaky) == "third time"
     assert clock.sleeps == [1.0, 2.0]
+
+
+# ---- timeout (no sync `with`) -----------------------------------------------------------------
+
+# Only the loop or the OS can cut a call short, so a timeout runs on real timers: the limit
+# is tens of milliseconds, and the call that overruns it never sleeps but hangs on
+# `release` (sync) or sleeps forever until cancelled (async).
+SHORT = 0.02
+
+
+@styles_of("Timeout")
+@pytest.mark.anyio
+async def test_timeout_returns_a_call_that_ends_in_time_in_every_style(style: Runner) -> None:
+    timeout = sr.Timeout(5.0)
+    assert await style(timeout, lambda: "in time") == "in time"
+    with pytest.raises(Boom):
+        await style(timeout, fail)  # the call's own error, unchanged and not counted
+    assert timeout.metrics.timed_out == 0
+
+
+@styles_of("Timeout")
+@pytest.mark.anyio
+async def test_timeout_gives_up_on_an_overrun_in_every_style(
+    style: Runner, release: threading.Event
+) -> None:
+    heard: list[object] = []
+    timeout = sr.Timeout(SHORT, name="slow", listeners=[heard.append])
+    with pytest.raises(sr.TimeoutExceededError) as caught:
+        await style(timeout, hang(release))
+    assert isinstance(caught.value, TimeoutError)
+    assert heard == [sr.TimeoutExpired("slow", SHORT)]
+    assert timeout.metrics.timed_out == 1
+    assert await style(timeout, lambda: "next") == "next"  # the timeout still serves
