@@ -270,3 +270,102 @@ async def test_timeout_gives_up_on_an_overrun_in_every_style(
     assert heard == [sr.TimeoutExpired("slow", SHORT)]
     assert timeout.metrics.timed_out == 1
     assert await style(timeout, lambda: "next") == "next"  # the timeout still serves
+
+
+# ---- pipeline (no `with`) ---------------------------------------------------------------------
+
+
+class Recorder:
+    """A strategy that logs when a call enters and leaves it."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name = name
+        self.log = log
+
+    def call(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        self.log.append(f"{self.name}>")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.log.append(f"<{self.name}")
+
+    async def call_async(
+        self, fn: Callable[..., Awaitable[Any]], /, *args: Any, **kwargs: Any
+    ) -> Any:
+        self.log.append(f"{self.name}>")
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            self.log.append(f"<{self.name}")
+
+
+@styles_of("Pipeline")
+@pytest.mark.anyio
+async def test_pipeline_runs_the_first_listed_outermost_in_every_style(style: Runner) -> None:
+    log: list[str] = []
+    pipeline = sr.Pipeline(Recorder("a", log), Recorder("b", log), Recorder("c", log))
+    assert await style(pipeline, lambda: log.append("call") or "done") == "done"
+    assert log == ["a>", "b>", "c>", "call", "<c", "<b", "<a"]
+
+
+@styles_of("Pipeline")
+@pytest.mark.anyio
+async def test_pipeline_retry_around_a_breaker_in_every_style(
+    style: Runner, clock: FakeClock
+) -> None:
+    breaker = sr.CircuitBreaker("db", failure_threshold=2, clock=clock)
+    pipeline = sr.Pipeline(sr.RetryPolicy(max_retries=5, initial_delay=1.0, clock=clock), breaker)
+    outcomes = iter([Boom(), "second try"])
+
+    def flaky() -> object:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    # The breaker sees every attempt; a success in between keeps it closed.
+    assert await style(pipeline, flaky) == "second try"
+    assert (breaker.metrics.failed_calls, breaker.metrics.successful_calls) == (1, 1)
+    # A dependency that stays down opens the circuit, and the open circuit ends the
+    # retries at once instead of being hammered.
+    calls: list[int] = []
+
+    def down() -> None:
+        calls.append(1)
+        raise Boom
+
+    with pytest.raises(sr.CircuitOpenError):
+        await style(pipeline, down)
+    assert len(calls) == 2
+    assert breaker.state is sr.CircuitState.OPEN
+
+
+@styles_of("Pipeline")
+@pytest.mark.anyio
+async def test_pipeline_lets_a_rejection_through_uncounted_in_every_style(
+    style: Runner, clock: FakeClock
+) -> None:
+    policy = sr.RetryPolicy(max_retries=3, initial_delay=1.0, clock=clock)
+    breaker = sr.CircuitBreaker("db", failure_threshold=1, clock=clock)
+    bulkhead = sr.Bulkhead(max_concurrent=1)
+    pipeline = sr.Pipeline(policy, breaker, bulkhead)
+    ran: list[int] = []
+    with bulkhead, pytest.raises(sr.BulkheadFullError):  # the only slot is taken
+        await style(pipeline, lambda: ran.append(1))
+    # Not run, not retried, not a failure of the dependency behind the breaker.
+    assert (ran, clock.sleeps) == ([], [])
+    assert (breaker.state, breaker.metrics.failed_calls) == (sr.CircuitState.CLOSED, 0)
+
+
+@styles_of("Pipeline")
+@pytest.mark.anyio
+async def test_pipeline_breaker_counts_an_inner_timeout_in_every_style(
+    style: Runner, clock: FakeClock, release: threading.Event
+) -> None:
+    breaker = sr.CircuitBreaker("db", failure_threshold=1, clock=clock)
+    pipeline = sr.Pipeline(breaker, sr.Timeout(SHORT))
+    with pytest.raises(sr.TimeoutExceededError):
+        await style(pipeline, hang(release))
+    assert breaker.state is sr.CircuitState.OPEN  # a hanging dependency opens the circuit
+    with pytest.raises(sr.CircuitOpenError):
+        await style(pipeline, lambda: "never")
