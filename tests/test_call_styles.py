@@ -5,12 +5,17 @@ A *style* turns "run this function through that primitive" into each way users w
 with`` (async). A scenario written once must hold in every style its primitive supports;
 ``UNSUPPORTED`` names the styles a primitive leaves out on purpose, and a test checks
 that each of those fails at once instead of half working.
+
+``FallbackChain`` is called with its entries' arguments, not with a function, so it has
+styles of its own (``CHAIN_STYLES``) that build the chain and run it once.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -369,3 +374,194 @@ async def test_pipeline_breaker_counts_an_inner_timeout_in_every_style(
     assert breaker.state is sr.CircuitState.OPEN  # a hanging dependency opens the circuit
     with pytest.raises(sr.CircuitOpenError):
         await style(pipeline, lambda: "never")
+
+
+# ---- fallback chain (no `with`) -----------------------------------------------------------------
+
+# A chain is called with its entries' arguments, not with a function, and its decorator
+# puts the decorated function in front of the entries. A chain style builds a chain from
+# sync entries (the first is the primary) and ``options`` for the chain, and returns the
+# chain that runs (for its ``last_used``) and a function that runs it once.
+Entries = Sequence[sr.Fallback[[], object]]
+ChainStyle = Callable[..., tuple[sr.FallbackChain[[], Any], Callable[[], Awaitable[object]]]]
+
+
+def as_async(entry: sr.Fallback[[], object]) -> sr.Fallback[[], Any]:
+    return dataclasses.replace(entry, fn=async_form(entry.fn))
+
+
+def chain_via_call(entries: Entries, **options: Any) -> Any:
+    chain = sr.FallbackChain(entries, **options)
+
+    async def run() -> object:
+        return chain.call()
+
+    return chain, run
+
+
+def chain_via_call_async(entries: Entries, **options: Any) -> Any:
+    chain = sr.FallbackChain([as_async(entry) for entry in entries], **options)
+    return chain, chain.call_async
+
+
+def chain_via_call_async_sync_entries(entries: Entries, **options: Any) -> Any:
+    chain = sr.FallbackChain(entries, **options)  # sync entries are called as they are
+    return chain, chain.call_async
+
+
+def primary_of(entries: Entries) -> Callable[[], object]:
+    """The first entry as the plain function users decorate, named after the entry."""
+    first = entries[0]
+    assert first == sr.Fallback(first.fn, name=first.name), "a decorated primary has no guards"
+    fn = first.fn
+
+    def primary() -> object:
+        return fn()
+
+    primary.__name__ = first.name
+    return primary
+
+
+def async_primary_of(entries: Entries) -> Callable[[], Awaitable[object]]:
+    fn = primary_of(entries)
+
+    async def primary() -> object:
+        return fn()
+
+    primary.__name__ = fn.__name__
+    return primary
+
+
+def decorated(wrapper: Callable[[], Any]) -> Any:
+    chain = wrapper.fallback_chain  # type: ignore[attr-defined]
+    assert isinstance(chain, sr.FallbackChain)
+    if inspect.iscoroutinefunction(wrapper):
+        return chain, wrapper
+
+    async def run() -> object:
+        return wrapper()
+
+    return chain, run
+
+
+def chain_via_decorator(entries: Entries, **options: Any) -> Any:
+    return decorated(sr.FallbackChain(entries[1:], **options)(primary_of(entries)))
+
+
+def chain_via_async_decorator(entries: Entries, **options: Any) -> Any:
+    rest = [as_async(entry) for entry in entries[1:]]
+    return decorated(sr.FallbackChain(rest, **options)(async_primary_of(entries)))
+
+
+def chain_via_fallback(entries: Entries, **options: Any) -> Any:
+    return decorated(sr.fallback(*entries[1:], **options)(primary_of(entries)))
+
+
+def chain_via_async_fallback(entries: Entries, **options: Any) -> Any:
+    rest = [as_async(entry) for entry in entries[1:]]
+    return decorated(sr.fallback(*rest, **options)(async_primary_of(entries)))
+
+
+CHAIN_STYLES: dict[str, ChainStyle] = {
+    "call": chain_via_call,
+    "call_async": chain_via_call_async,
+    "call_async, sync entries": chain_via_call_async_sync_entries,
+    "decorator": chain_via_decorator,
+    "async decorator": chain_via_async_decorator,
+    "@fallback": chain_via_fallback,
+    "async @fallback": chain_via_async_fallback,
+}
+
+
+@pytest.fixture(params=list(CHAIN_STYLES))
+def chain_style(request: pytest.FixtureRequest) -> ChainStyle:
+    return CHAIN_STYLES[request.param]
+
+
+def entry(fn: Callable[[], object], name: str, **guards: Any) -> sr.Fallback[[], object]:
+    return sr.Fallback(fn, name=name, **guards)
+
+
+@pytest.mark.anyio
+async def test_chain_primary_answers_in_every_style(chain_style: ChainStyle) -> None:
+    chain, run = chain_style([entry(lambda: "first", "primary"), entry(fail, "backup")])
+    assert await run() == "first"
+    assert chain.last_used == "primary"
+
+
+@pytest.mark.anyio
+async def test_chain_falls_back_when_the_primary_fails_in_every_style(
+    chain_style: ChainStyle,
+) -> None:
+    heard: list[object] = []
+    chain, run = chain_style(
+        [entry(fail, "primary"), entry(lambda: "second", "secondary"), entry(fail, "last")],
+        listeners=[heard.append],
+    )
+    assert await run() == "second"
+    assert chain.last_used == "secondary"
+    assert [(type(event), event.entry) for event in heard] == [  # type: ignore[attr-defined]
+        (sr.EntryFailed, "primary"),
+        (sr.FallbackUsed, "secondary"),
+    ]
+    used = heard[-1]
+    assert isinstance(used, sr.FallbackUsed)
+    assert (used.index, used.passed_over) == (1, ("primary",))
+
+
+@pytest.mark.anyio
+async def test_chain_skips_an_entry_whose_circuit_is_open_in_every_style(
+    chain_style: ChainStyle, clock: FakeClock
+) -> None:
+    breaker = sr.CircuitBreaker("secondary", clock=clock)
+    breaker.force_open()
+    ran: list[str] = []
+    chain, run = chain_style(
+        [
+            entry(fail, "primary"),
+            entry(lambda: ran.append("secondary"), "secondary", breaker=breaker),
+            entry(lambda: "third", "last"),
+        ]
+    )
+    assert await run() == "third"
+    assert chain.last_used == "last"
+    assert ran == []
+
+
+@pytest.mark.anyio
+async def test_chain_raises_every_cause_when_all_fail_in_every_style(
+    chain_style: ChainStyle,
+) -> None:
+    errors = [Boom("primary down"), Boom("secondary down")]
+
+    def failing(error: Exception) -> Callable[[], object]:
+        def fn() -> object:
+            raise error
+
+        return fn
+
+    chain, run = chain_style(
+        [entry(failing(errors[0]), "primary"), entry(failing(errors[1]), "secondary")]
+    )
+    with pytest.raises(sr.AllFallbacksFailedError) as caught:
+        await run()
+    assert list(caught.value.exceptions) == errors
+    assert caught.value.entry_names == ("primary", "secondary")
+    assert chain.last_used is None
+
+
+@pytest.mark.anyio
+async def test_chain_lets_an_error_outside_when_through_at_once_in_every_style(
+    chain_style: ChainStyle,
+) -> None:
+    ran: list[str] = []
+
+    def refuse() -> object:
+        raise KeyError("not a failure to fall back on")
+
+    _, run = chain_style(
+        [entry(refuse, "primary"), entry(lambda: ran.append("backup"), "backup")], when=Boom
+    )
+    with pytest.raises(KeyError):
+        await run()
+    assert ran == []
