@@ -565,3 +565,34 @@ async def test_chain_lets_an_error_outside_when_through_at_once_in_every_style(
     with pytest.raises(KeyError):
         await run()
     assert ran == []
+
+
+# ---- a style mixed up: `call` given an async function ----------------------------------------
+
+
+def guards_for_call_mix_up(clock: FakeClock) -> dict[str, Any]:
+    return {
+        "CircuitBreaker": sr.CircuitBreaker("b", clock=clock),
+        "RetryPolicy": sr.RetryPolicy(clock=clock),
+        "Bulkhead": sr.Bulkhead(max_concurrent=1),
+        "RateLimiter": sr.RateLimiter(rate=1, clock=clock),
+        "Timeout": sr.Timeout(5.0),
+        "Pipeline": sr.Pipeline(sr.Bulkhead(max_concurrent=1)),
+    }
+
+
+@pytest.mark.parametrize(
+    "primitive", ["CircuitBreaker", "RetryPolicy", "Bulkhead", "RateLimiter", "Timeout", "Pipeline"]
+)
+def test_call_refuses_an_async_function_in_every_primitive(
+    primitive: str, clock: FakeClock
+) -> None:
+    # `await guard.call(afn)` type-checks (T is the coroutine) but would run the work after
+    # the guard is gone: no slot held, no time limit. Every sync `call` refuses it.
+    guard = guards_for_call_mix_up(clock)[primitive]
+
+    async def fetch() -> str:
+        return "unguarded"
+
+    with pytest.raises(TypeError, match=r"returned a coroutine.*call_async"):
+        guard.call(fetch)
