@@ -16,9 +16,10 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeAlias, TypeVar
 
-from steinresil._concurrency import current_async_library
+from steinresil._concurrency import current_async_library, refuse_coroutine
 from steinresil._errors import BulkheadFullError
 from steinresil._events import emit, normalize_listeners, without_listener
 from steinresil._strategy import decorate
@@ -341,9 +342,12 @@ class Bulkhead:
         """Run ``fn(*args, **kwargs)`` in a slot, waiting in the queue if allowed."""
         self._acquire()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         finally:
             self._release()
+        if type(result) is CoroutineType:  # awaited later, it would run without a slot
+            refuse_coroutine(repr(self), fn, result)
+        return result
 
     async def call_async(
         self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs

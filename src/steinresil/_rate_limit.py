@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import TYPE_CHECKING, ParamSpec, Self, TypeAlias, TypeVar
 
 from steinresil._clock import Clock, system_clock
+from steinresil._concurrency import refuse_coroutine
 from steinresil._errors import RateLimitExceededError
 from steinresil._events import emit, normalize_listeners, without_listener
 from steinresil._strategy import decorate
@@ -102,7 +104,10 @@ class TokenGate:
     def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` once a token is taken."""
         self.acquire()
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
+        if type(result) is CoroutineType:  # an async function: the mix-up every call refuses
+            refuse_coroutine(repr(self), fn, result)
+        return result
 
     async def call_async(
         self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs

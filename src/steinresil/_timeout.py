@@ -18,10 +18,11 @@ import os
 import queue
 import threading
 from dataclasses import dataclass
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeAlias, TypeVar
 
 from steinresil._blocks import OpenBlocks
-from steinresil._concurrency import current_async_library
+from steinresil._concurrency import current_async_library, refuse_coroutine
 from steinresil._errors import TimeoutExceededError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._strategy import decorate
@@ -337,7 +338,10 @@ class Timeout:
         job = _Job(fn, args, kwargs)
         _pool().submit(job)
         if job.finished.acquire(timeout=min(self.seconds, threading.TIMEOUT_MAX)):
-            return job.outcome()
+            result = job.outcome()
+            if type(result) is CoroutineType:  # awaited later, it would run with no limit
+                refuse_coroutine(repr(self), fn, result)
+            return result
         with self._lock:
             self._abandoned_calls += 1
         if not job.abandon(self._abandoned_call_ended):
