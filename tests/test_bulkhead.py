@@ -12,6 +12,7 @@ import anyio.lowlevel
 import pytest
 
 import steinresil as sr
+from steinresil._backend import ThreadWaiter
 
 # Queue timeouts are measured by the loop or the OS; where one must expire, it is tens of
 # milliseconds. Everything else is driven by events, not by time.
@@ -175,21 +176,21 @@ def test_queue_timeout_rejects_a_thread_that_waited_too_long():
 
 def test_decisions_a_waiter_cancelled_just_after_its_grant_passes_the_slot_on():
     bulkhead = sr.Bulkhead(1, max_queue=2)
-    bulkhead._enter(sr._bulkhead._ThreadWaiter)
-    first = bulkhead._enter(sr._bulkhead._ThreadWaiter)
-    second = bulkhead._enter(sr._bulkhead._ThreadWaiter)
+    bulkhead._enter(ThreadWaiter)
+    first = bulkhead._enter(ThreadWaiter)
+    second = bulkhead._enter(ThreadWaiter)
     bulkhead._release()  # the slot goes to `first` ...
-    assert first.granted
+    assert first.woken
     bulkhead._abandon(first)  # ... which was interrupted before it could run: to `second`
-    assert second.granted
+    assert second.woken
     bulkhead._release()
     assert settled(bulkhead, admitted=1)  # the waiters never went on to run
 
 
 def test_decisions_a_wait_that_ran_out_as_the_slot_arrived_keeps_the_slot():
     bulkhead = sr.Bulkhead(1, max_queue=1, queue_timeout=1.0)
-    bulkhead._enter(sr._bulkhead._ThreadWaiter)
-    waiter = bulkhead._enter(sr._bulkhead._ThreadWaiter)
+    bulkhead._enter(ThreadWaiter)
+    waiter = bulkhead._enter(ThreadWaiter)
     bulkhead._release()
     assert bulkhead._give_up(waiter, timed_out=True)  # it holds the slot: run, not reject
     assert bulkhead.metrics.rejected_calls == 0
@@ -199,7 +200,7 @@ def test_decisions_a_wait_that_ran_out_as_the_slot_arrived_keeps_the_slot():
 
 def test_decisions_a_waiter_that_cannot_be_woken_is_skipped():
     class Gone:
-        granted = False
+        woken = False
 
         def wake(self):
             return False

@@ -24,13 +24,12 @@ def test_all_is_sorted_and_unique() -> None:
 
 
 INTERNAL = {
+    "_backend": {"ThreadWaiter", "current", "start_daemon_thread"},
     "_blocks": {"OpenBlocks"},
     "_concurrency": {
         "NOT_CALLED",
-        "async_sleep",
         "awaited_a_non_awaitable",
         "check_decoratable",
-        "current_async_library",
         "is_async_callable",
         "not_awaitable",
         "refuse_coroutine",
@@ -50,7 +49,6 @@ INTERNAL = {
         "is_async_callable",
         "open_task_group",
         "run_blocking",
-        "start_daemon_thread",
         "wait_for_wakeup",
     },
     "_testmode": {"TestMode", "current", "switch"},

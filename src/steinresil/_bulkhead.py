@@ -2,8 +2,8 @@
 
 The slot accounting is one piece of plain code (``_enter``, ``_release``, ``_give_up``): a
 lock-guarded counter and a FIFO of waiters. Threads, asyncio tasks and trio tasks differ
-only in how a waiter sleeps and is woken, so each kind of waiter is a small object with
-``wake()``; the waiter a loop needs is made only when a call actually has to queue.
+only in how a waiter sleeps and is woken: a thread waits on a ``ThreadWaiter``, a task on
+its loop's waiter from ``steinresil._backend``, made only when a call actually queues.
 
 A freed slot is handed straight to the first waiter (it never goes back to the pool
 first), so no newcomer can barge in ahead of the queue and ``max_concurrent`` holds
@@ -17,9 +17,10 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, Protocol, Self, TypeAlias, TypeVar
 
-from steinresil._concurrency import current_async_library, refuse_coroutine
+from steinresil._backend import ThreadWaiter, current
+from steinresil._concurrency import refuse_coroutine
 from steinresil._errors import BulkheadFullError
 from steinresil._events import emit, normalize_listeners, without_listener
 from steinresil._strategy import decorate
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
     from types import TracebackType
 
+    from steinresil._backend._protocols import Waiter
     from steinresil._registry import Registry
 
 __all__ = ["Bulkhead", "BulkheadEvent", "BulkheadMetrics", "BulkheadRejected"]
@@ -79,107 +81,14 @@ class BulkheadMetrics:
 
 
 class _Waiter(Protocol):
-    granted: bool
-    """Set under the bulkhead's lock when a slot is handed to this waiter."""
+    woken: bool
+    """Set (under the bulkhead's lock) when a slot is handed to this waiter."""
 
-    def wake(self) -> bool:
-        """Tell the waiter it holds a slot; False if it can no longer be told."""
-        ...
+    def wake(self) -> bool: ...
 
 
-class _ThreadWaiter:
-    __slots__ = ("_blocked", "granted")
-
-    def __init__(self) -> None:
-        self.granted = False
-        self._blocked = threading.Lock()
-        self._blocked.acquire()
-
-    def wake(self) -> bool:
-        self._blocked.release()
-        return True
-
-    def wait(self, max_wait: float | None) -> bool:
-        if max_wait is None:
-            return self._blocked.acquire()
-        return self._blocked.acquire(timeout=min(max_wait, threading.TIMEOUT_MAX))
-
-
-def _resolve(future: Any) -> None:
-    if not future.done():  # it was cancelled along with its task
-        future.set_result(None)
-
-
-class _AsyncioWaiter:
-    __slots__ = ("_future", "_loop", "_thread", "granted")
-
-    def __init__(self) -> None:
-        import asyncio  # noqa: PLC0415 - loop-neutral: imported only when queueing on asyncio
-
-        self.granted = False
-        self._loop = asyncio.get_running_loop()
-        self._future = self._loop.create_future()
-        self._thread = threading.get_ident()
-
-    def wake(self) -> bool:
-        try:
-            if threading.get_ident() == self._thread:
-                _resolve(self._future)
-            else:
-                self._loop.call_soon_threadsafe(_resolve, self._future)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            return False
-        return True
-
-    async def wait(self, max_wait: float | None) -> bool:
-        import asyncio  # noqa: PLC0415
-
-        if max_wait is None:
-            await self._future
-            return True
-        try:
-            async with asyncio.timeout(max_wait):
-                await self._future
-        except TimeoutError:
-            return False
-        return True
-
-
-class _TrioWaiter:
-    __slots__ = ("_event", "_thread", "_token", "granted")
-
-    def __init__(self) -> None:
-        import trio  # noqa: PLC0415 - loop-neutral: imported only when queueing under trio
-
-        self.granted = False
-        self._event = trio.Event()
-        self._token = trio.lowlevel.current_trio_token()
-        self._thread = threading.get_ident()
-
-    def wake(self) -> bool:
-        try:
-            if threading.get_ident() == self._thread:
-                self._event.set()
-            else:
-                self._token.run_sync_soon(self._event.set)
-        except RuntimeError:  # trio.RunFinishedError: the run is over
-            return False
-        return True
-
-    async def wait(self, max_wait: float | None) -> bool:
-        import trio  # noqa: PLC0415
-
-        if max_wait is None:
-            await self._event.wait()
-            return True
-        with trio.move_on_after(max_wait):
-            await self._event.wait()
-            return True
-        return False
-
-
-def _async_waiter() -> _AsyncioWaiter | _TrioWaiter:
-    return _TrioWaiter() if current_async_library() == "trio" else _AsyncioWaiter()
+def _async_waiter() -> Waiter:
+    return current().waiter()
 
 
 W = TypeVar("W", bound=_Waiter)
@@ -272,9 +181,8 @@ class Bulkhead:
             waiters = self._waiters
             while waiters:
                 waiter = waiters.popleft()
-                waiter.granted = True
-                # Waking only schedules the waiter, so it is safe under the lock and keeps
-                # the hand-over atomic.
+                # Waking marks the waiter woken and only schedules it, so it is safe under
+                # the lock and keeps the hand-over atomic.
                 if waiter.wake():
                     return
             self._in_use -= 1
@@ -284,7 +192,7 @@ class Bulkhead:
     def _give_up(self, waiter: _Waiter, *, timed_out: bool) -> bool:
         """A waiter stops waiting; True if a slot reached it first (it now holds one)."""
         with self._lock:
-            if waiter.granted:
+            if waiter.woken:
                 return True
             self._waiters.remove(waiter)
             if timed_out:
@@ -311,7 +219,7 @@ class Bulkhead:
     # ---- drivers: taking a slot ------------------------------------------------------------
 
     def _acquire(self) -> None:
-        waiter = self._enter(_ThreadWaiter)
+        waiter = self._enter(ThreadWaiter)
         if waiter is None:
             return
         try:

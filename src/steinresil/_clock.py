@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
-from steinresil._concurrency import async_sleep
+from steinresil._backend import current
 
 __all__ = ["Clock", "SystemClock", "system_clock"]
 
@@ -44,7 +44,7 @@ class SystemClock:
             time.sleep(seconds)
 
     async def sleep_async(self, seconds: float) -> None:
-        await async_sleep(seconds)
+        await current().sleep(seconds)
 
     def __repr__(self) -> str:
         return "SystemClock()"

@@ -1,14 +1,12 @@
-"""The few places where asyncio and trio differ, decided at call time.
+"""Sync or async: telling the two kinds of callable apart, and refusing the wrong one.
 
-Nothing here imports asyncio or trio at import time: ``import steinresil`` stays cheap
-and loop-neutral. trio is detected through sniffio, which trio itself depends on.
+Loop-neutral: nothing here knows asyncio from trio (that is ``steinresil._backend``).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 if TYPE_CHECKING:
@@ -16,40 +14,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_CALLED",
-    "async_sleep",
     "awaited_a_non_awaitable",
     "check_decoratable",
-    "current_async_library",
     "is_async_callable",
     "not_awaitable",
     "refuse_coroutine",
 ]
-
-
-def current_async_library() -> str:
-    """``"trio"`` when running under trio, else ``"asyncio"``."""
-    # Only trio needs asking about: if it was never imported, it cannot be running. sniffio
-    # alone proves nothing (httpx and anyio import it) and asking it costs ~0.7 us.
-    if "trio" in sys.modules:
-        import sniffio  # noqa: PLC0415 - only needed when trio may be running
-
-        try:
-            return sniffio.current_async_library()
-        except sniffio.AsyncLibraryNotFoundError:
-            return "asyncio"
-    return "asyncio"
-
-
-async def async_sleep(seconds: float) -> None:
-    """Sleep on whatever loop is running; ``0`` still yields once (a checkpoint)."""
-    if current_async_library() == "trio":
-        import trio  # noqa: PLC0415
-
-        await trio.sleep(max(seconds, 0.0))
-    else:
-        import asyncio  # noqa: PLC0415
-
-        await asyncio.sleep(max(seconds, 0.0))
 
 
 def _unwrapped(fn: object) -> object:

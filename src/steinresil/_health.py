@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from steinresil._backend import start_daemon_thread
 from steinresil._breaker import CircuitBreaker, CircuitState
 from steinresil._clock import Clock, system_clock
 from steinresil._events import emit, logger, normalize_listeners, without_listener
@@ -35,7 +36,6 @@ from steinresil._tasks import (
     gather,
     is_async_callable,
     run_blocking,
-    start_daemon_thread,
     wait_for_wakeup,
 )
 from steinresil._validation import Duration, check_duration, check_name, check_optional_duration
@@ -231,7 +231,7 @@ class _Flight:
         self.finished_at = 0.0
         self.abandoned = False
         self.done = threading.Event()
-        self.wakers: list[Callable[[], None]] = []
+        self.wakers: list[Callable[[], object]] = []
         self.loop_thread: int | None = None
         """The thread whose event loop runs the check, when a task runs it there."""
 
@@ -457,7 +457,7 @@ class HealthAggregator:
         for wake in wakers:
             wake()
 
-    def _subscribe(self, flight: _Flight, wake: Callable[[], None]) -> bool:
+    def _subscribe(self, flight: _Flight, wake: Callable[[], object]) -> bool:
         with self._lock:
             if flight.result is not None or flight.abandoned:
                 return False

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeAlias, TypeVar
 
+from steinresil._backend import current, start_daemon_thread
 from steinresil._blocks import OpenBlocks
-from steinresil._concurrency import current_async_library, refuse_coroutine
+from steinresil._concurrency import refuse_coroutine
 from steinresil._errors import TimeoutExceededError
 from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._strategy import decorate
@@ -155,7 +156,7 @@ class _Workers:
                 self._idle -= 1
         if not claimed:
             # Start before queueing: if the thread cannot start, the job must not run later.
-            threading.Thread(target=self._work, name="steinresil-timeout", daemon=True).start()
+            start_daemon_thread(self._work, "steinresil-timeout")
         self._jobs.put(job)
 
     def _work(self) -> None:
@@ -202,42 +203,16 @@ if hasattr(os, "register_at_fork"):
 
 
 class _Deadline:
-    """Cancels the block it guards after ``seconds`` and turns that into the timeout error.
+    """The loop's deadline for one call or block; its expiry becomes the timeout error."""
 
-    On asyncio this is ``asyncio.timeout`` reduced to what we need (one timer handle and
-    the task's cancel counter), which halves its cost; on trio it is a cancel scope.
-    """
-
-    __slots__ = ("_cancelling", "_fired", "_handle", "_owner", "_task", "_trio")
+    __slots__ = ("_owner", "_scope")
 
     def __init__(self, owner: Timeout) -> None:
         self._owner = owner
-        self._trio: Any = None
-        self._task: Any = None
-        self._handle: Any = None
-        self._fired = False
-        self._cancelling = 0
+        self._scope = current().deadline(owner.seconds)
 
     async def __aenter__(self) -> None:
-        if current_async_library() == "trio":
-            import trio  # noqa: PLC0415 - loop-neutral: imported only under trio
-
-            self._trio = trio.move_on_after(self._owner.seconds)
-            self._trio.__enter__()
-            return
-        import asyncio  # noqa: PLC0415
-
-        task = asyncio.current_task()
-        if task is None:
-            raise RuntimeError("Timeout.call_async must run inside an asyncio task")
-        loop = asyncio.get_running_loop()
-        self._task = task
-        self._cancelling = task.cancelling()
-        self._handle = loop.call_at(loop.time() + self._owner.seconds, self._fire)
-
-    def _fire(self) -> None:
-        self._fired = True
-        self._task.cancel()
+        self._scope.__enter__()
 
     async def __aexit__(
         self,
@@ -245,19 +220,9 @@ class _Deadline:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._trio is not None:
-            self._trio.__exit__(exc_type, exc, tb)
-            if self._trio.cancelled_caught:  # it swallowed the Cancelled of our deadline
-                raise self._owner._expired()
-            return
-        self._handle.cancel()
-        if not self._fired:
-            return
-        import asyncio  # noqa: PLC0415 - already imported: we are running on it
-
-        # Our cancel request is withdrawn; if nobody else asked to cancel the task, the
-        # CancelledError was ours and becomes the timeout error (as asyncio.timeout does).
-        if self._task.uncancel() <= self._cancelling and exc_type is asyncio.CancelledError:
+        scope = self._scope
+        scope.__exit__(exc_type, exc, tb)
+        if scope.cancelled_caught:  # it swallowed the cancellation it caused
             raise self._owner._expired() from exc
 
 

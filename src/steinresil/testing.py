@@ -14,8 +14,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from steinresil import _testmode
+from steinresil._backend import current
 from steinresil._breaker import CircuitBreaker, CircuitState
-from steinresil._concurrency import async_sleep
 from steinresil._validation import Duration, check_duration, check_positive_int
 
 if TYPE_CHECKING:
@@ -78,9 +78,10 @@ class FakeClock:
                 self._changes += 1
 
     async def _sleep_until(self, wake_at: float) -> None:
+        checkpoint = current().checkpoint
         seen, idle = -1, 0
         while True:
-            await async_sleep(0)  # other tasks run, and may begin sleeps of their own
+            await checkpoint()  # other tasks run, and may begin sleeps of their own
             with self._lock:
                 if self._now >= wake_at:
                     return

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from steinresil._concurrency import current_async_library
+from steinresil._backend import current
 from steinresil._retry_after import parse_retry_after
 from steinresil._tasks import call_with_timeout
 from steinresil.adapters._ai_base import AIProviderError, ErrorKind, Provider, logger
@@ -52,7 +52,7 @@ class ClientSource:
     def get(self) -> httpx.AsyncClient:
         if self._given is not None:
             return self._given
-        loop = _running_loop()
+        loop = current().current_loop()
         if self._made is None or self._made.is_closed or loop is not self._loop:
             if self._made is not None and not self._made.is_closed:
                 # A pool's connections belong to the loop that opened them; on another
@@ -66,21 +66,10 @@ class ClientSource:
 
     async def aclose(self) -> None:
         made, self._made = self._made, None
-        if made is not None and _running_loop() is self._loop:
+        if made is not None and current().current_loop() is self._loop:
             await made.aclose()
         # Made on another loop: its connections cannot be closed from here; dropping
         # the client lets them go with their loop.
-
-
-def _running_loop() -> object:
-    """What a connection pool belongs to: the asyncio loop, or the trio run."""
-    if current_async_library() == "trio":
-        import trio  # noqa: PLC0415 - only when trio runs
-
-        return trio.lowlevel.current_trio_token()
-    import asyncio  # noqa: PLC0415 - asyncio is imported by httpx already
-
-    return asyncio.get_running_loop()
 
 
 @functools.cache

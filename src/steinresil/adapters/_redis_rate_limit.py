@@ -23,8 +23,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
+from steinresil._backend import current
 from steinresil._clock import Clock, system_clock
-from steinresil._concurrency import current_async_library
 from steinresil._errors import RateLimitExceededError
 from steinresil._rate_limit import RateLimiter, TokenGate
 from steinresil._validation import Duration, check_duration, check_name
@@ -339,7 +339,7 @@ class RedisRateLimiter(TokenGate):
     ) -> float:
         """Like ``acquire``; Redis is asked from a worker thread, the wait is on the loop."""
         max_wait = self._max_wait(wait, timeout)
-        reservation = await _in_thread(functools.partial(self._reserve, key, max_wait))
+        reservation = await current().run_in_thread(functools.partial(self._reserve, key, max_wait))
         if reservation.wait:
             try:
                 await self.clock.sleep_async(reservation.wait)
@@ -358,7 +358,7 @@ class RedisRateLimiter(TokenGate):
 
     async def try_acquire_async(self, *, key: str | None = None) -> bool:
         """Like ``try_acquire``, without blocking the loop."""
-        return await _in_thread(functools.partial(self.try_acquire, key=key))
+        return await current().run_in_thread(functools.partial(self.try_acquire, key=key))
 
     def retry_after(self, *, key: str | None = None) -> float:
         """Seconds until a token is free (0 if one is free now); takes nothing."""
@@ -366,7 +366,7 @@ class RedisRateLimiter(TokenGate):
 
     async def retry_after_async(self, *, key: str | None = None) -> float:
         """Like ``retry_after``, without blocking the loop."""
-        return await _in_thread(functools.partial(self._peek, key))
+        return await current().run_in_thread(functools.partial(self._peek, key))
 
     # ---- status and lifecycle ----------------------------------------------------------------
 
@@ -400,14 +400,3 @@ class RedisRateLimiter(TokenGate):
     def __repr__(self) -> str:
         options = f"name={self.name!r}, rate={self.rate!r}, per={self.per!r}"
         return f"RedisRateLimiter({self.url!r}, {options})"
-
-
-async def _in_thread(fn: Callable[[], T]) -> T:
-    """Run a blocking ``fn`` in a worker thread of the running loop (asyncio or trio)."""
-    if current_async_library() == "trio":
-        import trio  # noqa: PLC0415
-
-        return await trio.to_thread.run_sync(fn)
-    import asyncio  # noqa: PLC0415
-
-    return await asyncio.to_thread(fn)

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
+from steinresil._backend import start_daemon_thread
 from steinresil._breaker import CircuitState
 from steinresil._state_store import SharedState, aged
 from steinresil._validation import check_duration, check_name
@@ -220,11 +221,8 @@ class RedisStateStore:
                 (self._publish_loop, "publisher"),
                 (self._listen_loop, "listener"),
             ):
-                thread = threading.Thread(
-                    target=target, name=f"steinresil-redis-{role}-{self.namespace}", daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
+                name = f"steinresil-redis-{role}-{self.namespace}"
+                self._threads.append(start_daemon_thread(target, name))
 
     def _publish_loop(self) -> None:
         while not self._closed.is_set():

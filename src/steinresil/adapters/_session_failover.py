@@ -20,9 +20,9 @@ import logging
 from collections.abc import Sized
 from typing import TYPE_CHECKING, Any
 
+from steinresil._backend import current
 from steinresil._breaker import CircuitBreaker
 from steinresil._clock import Clock, system_clock
-from steinresil._concurrency import async_sleep, current_async_library
 from steinresil._health import ComponentHealth, HealthStatus
 from steinresil._tasks import gather
 from steinresil._validation import Duration, check_duration
@@ -35,8 +35,9 @@ from steinresil.adapters._session_base import (
 )
 
 if TYPE_CHECKING:
-    import asyncio
     from collections.abc import Awaitable, Callable, Coroutine, Mapping
+
+    from steinresil._backend._protocols import BackgroundTask
 
 __all__ = ["FailoverSessionStore"]
 
@@ -91,7 +92,7 @@ class FailoverSessionStore:
         self._written: dict[str, tuple[float, int]] = {}  # sid -> (expires_at, version)
         self._deleted: dict[str, int] = {}  # sid -> version
         self._failing_back = False
-        self._watcher: asyncio.Task[None] | None = None
+        self._watcher: BackgroundTask | None = None
         self._closed = False
         self._last_error: str | None = None
         self._failovers = 0
@@ -202,11 +203,8 @@ class FailoverSessionStore:
             self._start_watcher()
 
     def _start_watcher(self) -> None:
-        if self._closed or current_async_library() != "asyncio":
-            return
-        import asyncio  # noqa: PLC0415 - only asyncio has a loop to put the task on
-
-        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        if not self._closed:  # on trio there is no task outliving the call: stays None
+            self._watcher = current().start_background_task(self._watch)
 
     async def _watch(self) -> None:
         """Ping the primary while it serves, probe it while it does not.
@@ -218,10 +216,10 @@ class FailoverSessionStore:
         try:
             while not self._closed:
                 if self._on_primary:
-                    await async_sleep(self.probe_interval)
+                    await current().sleep(self.probe_interval)
                     await self._check_primary()
                 else:
-                    await async_sleep(max(self.breaker.metrics.retry_after, 0.005))
+                    await current().sleep(max(self.breaker.metrics.retry_after, 0.005))
                     await self._try_fail_back()
         finally:
             self._watcher = None
@@ -328,11 +326,7 @@ class FailoverSessionStore:
         self._closed = True
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
-            import asyncio  # noqa: PLC0415 - a watcher exists only on asyncio
-
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            await watcher.cancel()
         try:
             await self.primary.aclose()
         finally:
