@@ -12,6 +12,8 @@ import json
 import time
 from typing import Self
 
+import anyio
+import anyio.lowlevel
 import pytest
 import redis
 
@@ -480,5 +482,50 @@ async def test_a_primary_that_dies_during_fail_back_gets_everything_again() -> N
         await store.get("s0")
     assert [await primary.memory.get(f"s{i}") for i in range(3)] == [{"i": i} for i in range(3)]
     assert store.stats()["failbacks"] == 1
+    assert store.stats()["pending_copy"] == 0
+    await store.aclose()
+
+
+class SlowFlakyStore(FlakyStore):
+    """A primary whose writes take several loop turns: slower than the app's own writes."""
+
+    async def set(self, sid, data, ttl):
+        for _ in range(5):
+            await anyio.lowlevel.checkpoint()
+        await super().set(sid, data, ttl)
+
+
+@pytest.mark.anyio
+async def test_fail_back_ends_while_writers_outpace_the_copy() -> None:
+    # Found by the ERP app's kill-Redis-under-load test: the copy-back loop went on while
+    # requests kept writing sessions to memory faster than it copied them, so the store
+    # never returned to Redis. Calls now wait for the last pass, which then ends.
+    primary = SlowFlakyStore()
+    store = FailoverSessionStore(primary, MemorySessionStore(), probe_interval=0.02)
+    primary.down = True
+    await store.set("first", {"n": 0}, ttl=60)
+    written: list[str] = []
+    stop = anyio.Event()
+
+    async def writer(prefix: str) -> None:
+        n = 0
+        while not stop.is_set():
+            sid = f"{prefix}{n}"
+            await store.set(sid, {"n": n}, ttl=60)
+            written.append(sid)
+            n += 1
+            await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(writer, "a")
+        tg.start_soon(writer, "b")
+        primary.down = False
+        deadline = time.monotonic() + 3
+        while store.active != "flaky":
+            assert time.monotonic() < deadline, f"still on memory after {len(written)} writes"
+            await anyio.sleep(0.01)
+        stop.set()
+    missing = [sid for sid in ["first", *written] if await primary.memory.get(sid) is None]
+    assert missing == []
     assert store.stats()["pending_copy"] == 0
     await store.aclose()

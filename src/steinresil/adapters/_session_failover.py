@@ -9,7 +9,10 @@ breaker's state, so a half-open breaker can never let a read reach a primary tha
 not been brought up to date.
 
 Fallback stores never wait (``MemorySessionStore``), so the copy-back's last "anything
-left?" check and the switch happen with no other task running in between.
+left?" check and the switch happen with no other task running in between. The copy goes
+in passes while calls go on writing to the fallback; from the second pass on, new calls
+wait (at most ``_HOLD_LIMIT``) for the copy to end, so traffic that writes faster than
+the copy cannot keep the store off the primary for ever.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from steinresil.adapters._session_base import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine, Mapping
 
-    from steinresil._backend._protocols import BackgroundTask
+    from steinresil._backend._protocols import BackgroundTask, Waiter
 
 __all__ = ["FailoverSessionStore"]
 
@@ -46,6 +49,9 @@ logger = logging.getLogger("steinresil.adapters.sessions")
 _COPY_BATCH = 64
 """Sessions copied back concurrently: a large outage must not fail back one by one."""
 _PROBE_SID = "steinresil:probe"
+_HOLD_LIMIT = 0.25
+"""The longest a call waits for the last pass of a copy-back before it goes on (to the
+fallback): a store call must stay quick even when the primary is slow again."""
 
 
 class FailoverSessionStore:
@@ -92,6 +98,8 @@ class FailoverSessionStore:
         self._written: dict[str, tuple[float, int]] = {}  # sid -> (expires_at, version)
         self._deleted: dict[str, int] = {}  # sid -> version
         self._failing_back = False
+        self._held: list[Waiter] | None = None
+        """Calls waiting for the last pass of a copy-back; ``None`` when nobody is held."""
         self._watcher: BackgroundTask | None = None
         self._closed = False
         self._last_error: str | None = None
@@ -116,6 +124,8 @@ class FailoverSessionStore:
     ) -> Any:
         if self._watcher is None:
             self._start_watcher()
+        if self._held is not None:
+            await self._wait_for_copy_back(self._held)
         if self._on_primary:
             try:
                 return await self.breaker.call_async(on_primary)
@@ -125,6 +135,16 @@ class FailoverSessionStore:
             # No background task on trio: the caller probes, and may find the primary back.
             return await self._route(on_primary, on_fallback)
         return await on_fallback()
+
+    async def _wait_for_copy_back(self, held: list[Waiter]) -> None:
+        waiter = current().waiter()
+        held.append(waiter)
+        await waiter.wait(_HOLD_LIMIT)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        for waiter in held or ():
+            waiter.wake()
 
     def _fail_over(self, exc: Exception) -> None:
         if not self._on_primary:
@@ -263,22 +283,31 @@ class FailoverSessionStore:
         sent: dict[str, int] = {}
         deleted: dict[str, int] = {}
         copied: set[str] = set()
-        while True:
-            todo = [(sid, e) for sid, e in self._written.items() if sent.get(sid) != e[1]]
-            gone = [(sid, v) for sid, v in self._deleted.items() if deleted.get(sid) != v]
-            if not todo and not gone:
-                break
-            for start in range(0, len(todo), _COPY_BATCH):
-                batch = todo[start : start + _COPY_BATCH]
-                copied.update(await gather([self._copier(*item) for item in batch]))
-                sent.update((sid, version) for sid, (_, version) in batch)
-            for sid, version in gone:
-                await self.primary.delete(sid)
-                deleted[sid] = version
-        # Nothing awaited since the loop found every record sent: none can have slipped in.
-        self._written.clear()
-        self._deleted.clear()
-        self._on_primary = True
+        try:
+            passes = 0
+            while True:
+                todo = [(sid, e) for sid, e in self._written.items() if sent.get(sid) != e[1]]
+                gone = [(sid, v) for sid, v in self._deleted.items() if deleted.get(sid) != v]
+                if not todo and not gone:
+                    break
+                passes += 1
+                if passes > 1 and self._held is None:
+                    # Calls wrote while the first pass copied, and may write faster than
+                    # the copy goes: hold new calls (briefly) so the passes come to an end.
+                    self._held = []
+                for start in range(0, len(todo), _COPY_BATCH):
+                    batch = todo[start : start + _COPY_BATCH]
+                    copied.update(await gather([self._copier(*item) for item in batch]))
+                    sent.update((sid, version) for sid, (_, version) in batch)
+                for sid, version in gone:
+                    await self.primary.delete(sid)
+                    deleted[sid] = version
+            # Nothing awaited since the loop found every record sent: none slipped in.
+            self._written.clear()
+            self._deleted.clear()
+            self._on_primary = True
+        finally:
+            self._release_held()  # to the primary if the copy is done, else the fallback
         self._failbacks += 1
         copied.discard("")
         self._copied_back += len(copied)
