@@ -9,6 +9,27 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
 ASYNC_BATCH = 1000
+BASELINES = frozenset({"plain", "wrapper"})
+"""Cases that are no library: the bare call, and the bare call inside a do-nothing decorator."""
+
+
+def pass_through(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A decorator that does nothing: the floor under any library's decorator (one frame,
+    arguments packed and unpacked), as the ``wrapper`` case of a group."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def pass_through_async(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """``pass_through`` for a coroutine function: one more coroutine per call."""
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return await fn(*args, **kwargs)
+
+    return wrapper
 
 
 def batch_awaiting(

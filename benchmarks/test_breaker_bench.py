@@ -23,7 +23,14 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from prometheus_client import CollectorRegistry, generate_latest
 
 import steinresil as sr
-from bench_support import ASYNC_BATCH, batch_awaiting, batch_awaiting_swallowing, swallowing
+from bench_support import (
+    ASYNC_BATCH,
+    batch_awaiting,
+    batch_awaiting_swallowing,
+    pass_through,
+    pass_through_async,
+    swallowing,
+)
 from steinresil.contrib.otel import instrument
 from steinresil.contrib.prometheus import register_collector
 
@@ -125,19 +132,25 @@ def _open(
 
 
 @pytest.mark.benchmark(group="breaker-closed-sync")
-@pytest.mark.parametrize("library", ["plain", *SYNC])
+@pytest.mark.parametrize("library", ["plain", "wrapper", *SYNC])
 def test_closed_sync(benchmark: Any, library: str) -> None:
-    guarded = work if library == "plain" else SYNC[library](work)[0]
+    """``wrapper`` is the bare call inside a decorator that does nothing."""
+    if library in {"plain", "wrapper"}:
+        guarded = work if library == "plain" else pass_through(work)
+    else:
+        guarded = SYNC[library](work)[0]
     benchmark.extra_info["calls_per_round"] = 1
     assert benchmark(guarded) == 1
 
 
 @pytest.mark.benchmark(group="breaker-closed-async")
-@pytest.mark.parametrize("library", ["plain", *ASYNC])
+@pytest.mark.parametrize("library", ["plain", "wrapper", *ASYNC])
 def test_closed_async(benchmark: Any, library: str, loop: asyncio.AbstractEventLoop) -> None:
-    guarded: Callable[[], Awaitable[int]] = (
-        awork if library == "plain" else ASYNC[library](awork)[0]
-    )
+    guarded: Callable[[], Awaitable[int]]
+    if library in {"plain", "wrapper"}:
+        guarded = awork if library == "plain" else pass_through_async(awork)
+    else:
+        guarded = ASYNC[library](awork)[0]
     benchmark.extra_info["calls_per_round"] = ASYNC_BATCH
     benchmark(batch_awaiting(guarded, loop))
 

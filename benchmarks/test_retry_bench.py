@@ -4,7 +4,8 @@ its own decorator (how users call it), with instrumentation and logging of the p
 
 Groups: a first-attempt success (sync, async), and one failed attempt followed by a
 successful retry after a zero delay (sync, async). ``plain`` is the bare call, and for the
-retry groups the hand-written ``try: f() except: f()``.
+retry groups the hand-written ``try: f() except: f()``; ``wrapper`` (success groups) is the
+bare call inside a decorator that does nothing, the floor under any decorator.
 Run: python -m pytest benchmarks/test_retry_bench.py --benchmark-only
 Table: python benchmarks/report.py -k retry
 """
@@ -22,7 +23,7 @@ import stamina.instrumentation
 import tenacity
 
 import steinresil as sr
-from bench_support import ASYNC_BATCH, batch_awaiting
+from bench_support import ASYNC_BATCH, batch_awaiting, pass_through, pass_through_async
 
 ATTEMPTS = 4  # 1 + steinresil's default max_retries
 
@@ -118,18 +119,27 @@ def _plain_retry_async(fn: Callable[[], Awaitable[int]]) -> Callable[[], Awaitab
     return retried
 
 
+def _guard(library: str, fn: Callable[..., Any], *, is_async: bool) -> Callable[..., Any]:
+    """``fn`` as ``library`` guards it; ``plain`` is ``fn``, ``wrapper`` a do-nothing decorator."""
+    if library == "plain":
+        return fn
+    if library == "wrapper":
+        return pass_through_async(fn) if is_async else pass_through(fn)
+    return LIBRARIES[library](fn)
+
+
 @pytest.mark.benchmark(group="retry-success-sync")
-@pytest.mark.parametrize("library", ["plain", *LIBRARIES])
+@pytest.mark.parametrize("library", ["plain", "wrapper", *LIBRARIES])
 def test_success_sync(benchmark: Any, library: str) -> None:
-    guarded = work if library == "plain" else LIBRARIES[library](work)
+    guarded = _guard(library, work, is_async=False)
     benchmark.extra_info["calls_per_round"] = 1
     assert benchmark(guarded) == 1
 
 
 @pytest.mark.benchmark(group="retry-success-async")
-@pytest.mark.parametrize("library", ["plain", *LIBRARIES])
+@pytest.mark.parametrize("library", ["plain", "wrapper", *LIBRARIES])
 def test_success_async(benchmark: Any, library: str, loop: asyncio.AbstractEventLoop) -> None:
-    guarded = awork if library == "plain" else LIBRARIES[library](awork)
+    guarded = _guard(library, awork, is_async=True)
     benchmark.extra_info["calls_per_round"] = ASYNC_BATCH
     benchmark(batch_awaiting(guarded, loop))
 

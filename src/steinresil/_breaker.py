@@ -399,9 +399,8 @@ class CircuitBreaker:
     def _tell_rejected(self, retry_after: float) -> None:
         """Tell listeners about a call rejected by an open circuit.
 
-        Only the telling: a rejection is counted and raised where it is found, in
-        ``_admit`` or inlined in the decorators (one field read, no lock: a stale read
-        only treats the call as if it had come a moment earlier).
+        Only the telling: a rejection is counted and raised in ``_admit`` (one field read,
+        no lock: a stale read only treats the call as if it had come a moment earlier).
         """
         emit(self._listeners, CircuitRejected(self.name, self._state, retry_after))
 
@@ -669,26 +668,20 @@ class CircuitBreaker:
             return cast("Callable[P, T]", self._wrap_async(cast("Callable[P, Awaitable[Any]]", fn)))
         return self._wrap_sync(fn)
 
+    # The wrappers drive a call as ``call`` does, through the same decisions (``_admit``,
+    # ``_on_exception``, ``_on_result``); only the closed-circuit test stays inline, as in
+    # every driver. Unlike ``call`` the sync one does not look for a coroutine coming
+    # back: ``fn`` was found to be sync when decorated, and the check would cost 5 % of
+    # every call.
+
     def _wrap_sync(self, fn: Callable[P, T]) -> Callable[P, T]:
-        # The closure repeats ``call``, and the lock-free rejection of ``_admit``, instead
-        # of calling them: a frame less per call is most of the overhead we are allowed.
-        # Unlike ``call`` it does not look for a coroutine coming back: ``fn`` was found
-        # to be sync when decorated, and the check would cost 5 % of every call.
+        # Bound once, so a call looks up no attributes it does not need.
         admit, on_exception, on_result = self._admit, self._on_exception, self._on_result
-        # Fixed at construction, so the closure holds them instead of looking them up.
-        now, name, timed = self._now, self.name, self._slow_call_duration is not None
+        now, timed = self._now, self._slow_call_duration is not None
 
         @functools.wraps(fn)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
-            if self._closed:
-                permit = _NORMAL
-            elif (wait := self._reopen_at - now()) > 0:
-                self._rejected_calls += 1
-                if self._listeners:
-                    self._tell_rejected(wait)
-                raise CircuitOpenError(name, wait)
-            else:
-                permit = admit()
+            permit = _NORMAL if self._closed else admit()
             started = now() if timed else 0.0
             try:
                 result = fn(*args, **kwargs)
@@ -703,20 +696,11 @@ class CircuitBreaker:
 
     def _wrap_async(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         admit, on_exception, on_result = self._admit, self._on_exception, self._on_result
-        # Fixed at construction, so the closure holds them instead of looking them up.
-        now, name, timed = self._now, self.name, self._slow_call_duration is not None
+        now, timed = self._now, self._slow_call_duration is not None
 
         @functools.wraps(fn)
         async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
-            if self._closed:
-                permit = _NORMAL
-            elif (wait := self._reopen_at - now()) > 0:
-                self._rejected_calls += 1
-                if self._listeners:
-                    self._tell_rejected(wait)
-                raise CircuitOpenError(name, wait)
-            else:
-                permit = admit()
+            permit = _NORMAL if self._closed else admit()
             started = now() if timed else 0.0
             try:
                 result = await fn(*args, **kwargs)

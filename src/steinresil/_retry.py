@@ -225,15 +225,11 @@ class _Call:
     def returned(self, result: object) -> float | None:
         """The attempt returned ``result``: seconds to wait before the next attempt if
         ``retry_on_result`` refuses it, else ``None`` (the caller returns ``result``)."""
-        refuse = self.policy.retry_on_result
-        if refuse is not None and refuse(result):
-            return self.refused(result)
-        self.succeeded()
-        return None
-
-    def refused(self, result: object) -> float | None:
-        """``retry_on_result`` refused ``result``: the wait, or ``None`` to return it anyway."""
         policy = self.policy
+        refuse = policy.retry_on_result
+        if refuse is None or not refuse(result):
+            self.succeeded()
+            return None
         if policy._listeners:
             emit(policy._listeners, RetryAttemptFailed(policy.name, self.attempt, None, result))
         return self._retry(None, result, None)
@@ -257,7 +253,11 @@ class _Call:
             self._give_up(_EXHAUSTED, error, result)
             return None
         if told is None:
-            delay = policy._backoff(self.attempt - 1, self.previous_delay)
+            delay = (
+                policy.delay(self.attempt - 1)
+                if policy.jitter is None
+                else policy._jittered(self.attempt - 1, self.previous_delay)
+            )
         elif told > policy.max_delay:
             self._give_up(_RETRY_AFTER_TOO_LONG, error, result)
             return None
@@ -548,16 +548,13 @@ class RetryPolicy:
 
     # ---- the pure parts -----------------------------------------------------------------
 
-    def _backoff(self, retry: int, previous: float) -> float:
-        """The delay before retry number ``retry`` (from 0), jitter included."""
-        jitter = self.jitter
-        if jitter == "decorrelated":
+    def _jittered(self, retry: int, previous: float) -> float:
+        """The delay before retry number ``retry`` (from 0), randomised by ``jitter``."""
+        if self.jitter == "decorrelated":
             low = self.initial_delay
             return min(self.max_delay, low + self._random() * (previous * 3.0 - low))
         delay = self.delay(retry)
-        if jitter is None:
-            return delay
-        if jitter == "full":
+        if self.jitter == "full":
             return self._random() * delay
         return delay / 2.0 + self._random() * delay / 2.0
 
@@ -582,10 +579,12 @@ class RetryPolicy:
         return self._retryable(error)
 
     # ---- drivers: plain calls and decorators --------------------------------------------
-    # One loop each for sync and async. Until an attempt fails there is no ``_Call``: a
-    # first-attempt success costs a few attribute reads and a counter. The loop sleeps
-    # outside the ``except`` block, so a later error is never chained to an earlier one
-    # ("during handling of the above exception...").
+    # One loop each for sync and async, deciding through ``_Call`` like the attempt
+    # iterators. Until an attempt fails there is no ``_Call``: when there is nothing to
+    # decide (no ``retry_on_result``) a first-attempt success only bumps the counter that
+    # ``_Call.succeeded`` would, and costs no allocation. The loop sleeps outside the
+    # ``except`` block, so a later error is never chained to an earlier one ("during
+    # handling of the above exception...").
 
     def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)``, retrying as configured."""
@@ -618,14 +617,12 @@ class RetryPolicy:
                 if delay is None:
                     raise
             else:
-                if call is not None:
-                    delay = call.returned(result)
-                elif self.retry_on_result is None or not self.retry_on_result(result):
-                    self._succeeded_first_try += 1
-                    return result
-                else:
+                if call is None:
+                    if self.retry_on_result is None:  # nothing to decide: see above
+                        self._succeeded_first_try += 1
+                        return result
                     call = _Call(self, started)
-                    delay = call.refused(result)
+                delay = call.returned(result)
                 if delay is None:
                     return result
             if delay > 0:
@@ -652,14 +649,12 @@ class RetryPolicy:
                 if delay is None:
                     raise
             else:
-                if call is not None:
-                    delay = call.returned(result)
-                elif self.retry_on_result is None or not self.retry_on_result(result):
-                    self._succeeded_first_try += 1
-                    return result
-                else:
+                if call is None:
+                    if self.retry_on_result is None:  # nothing to decide: see above
+                        self._succeeded_first_try += 1
+                        return result
                     call = _Call(self, started)
-                    delay = call.refused(result)
+                delay = call.returned(result)
                 if delay is None:
                     return result
             if delay > 0:
