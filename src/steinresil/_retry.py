@@ -714,7 +714,12 @@ class RetryPolicy:
 
     @property
     def metrics(self) -> RetryPolicyMetrics:
-        """A snapshot of the counters."""
+        """The counters, read one after another.
+
+        Unlike the primitives with a lock, a policy counts without one (its success path
+        would pay for it on every call): each counter is exact, but under concurrent
+        calls two counters read here may be a call apart.
+        """
         gave_up = dict(zip(_REASONS, self._gave_up, strict=True))
         return RetryPolicyMetrics(
             name=self.name,
