@@ -717,8 +717,13 @@ class CircuitBreaker:
     # Each block's permit is kept per block (see _blocks): blocks may end out of order or
     # on another thread or task, and must still give back their own permit.
 
+    # The dunders do the work themselves, not through a shared helper: the frame running
+    # the ``with`` statement, one call up, is what tells the blocks apart (see _blocks),
+    # and a helper would cost every block one more call.
+
     def __enter__(self) -> Self:
-        self._begin_block()
+        permit = _NORMAL if self._closed else self._admit()
+        self._blocks.begin((permit, self._started()))
         return self
 
     def __exit__(
@@ -727,10 +732,15 @@ class CircuitBreaker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._end_block(exc)
+        permit, started = self._blocks.end()
+        if exc is None:
+            self._on_result(permit, None, started)
+        else:
+            self._on_exception(permit, exc, started)
 
     async def __aenter__(self) -> Self:
-        self._begin_block()
+        permit = _NORMAL if self._closed else self._admit()
+        self._blocks.begin((permit, self._started()))
         return self
 
     async def __aexit__(
@@ -739,17 +749,7 @@ class CircuitBreaker:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._end_block(exc)
-
-    # The two helpers below are called from the dunders above, whose caller runs the
-    # ``with`` statement: that frame, two calls up, is what tells the blocks apart.
-
-    def _begin_block(self) -> None:
-        permit = _NORMAL if self._closed else self._admit()
-        self._blocks.begin((permit, self._started()), depth=2)
-
-    def _end_block(self, exc: BaseException | None) -> None:
-        permit, started = self._blocks.end(depth=2)
+        permit, started = self._blocks.end()
         if exc is None:
             self._on_result(permit, None, started)
         else:
