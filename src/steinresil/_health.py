@@ -280,7 +280,8 @@ class HealthAggregator:
 
     ``timeout`` bounds each check (``register(..., timeout=)`` overrides it); the whole
     report takes about the largest timeout, not the sum. ``cache_ttl`` keeps each check's
-    result that long, and callers asking while a check runs share that run.
+    result that long, and callers asking while a check runs share that run. ``name``
+    (``"default"`` unless given) is what its events and a ``registry`` call it.
     """
 
     def __init__(
