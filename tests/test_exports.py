@@ -35,7 +35,7 @@ INTERNAL = {
         "refuse_coroutine",
     },
     "_events": {"emit", "logger", "normalize_listeners", "without_listener"},
-    "_extras": {"require_extra"},
+    "_extras": {"present_as", "require_extra", "resolve_annotations"},
     "_filters": {"exception_filter", "is_failure"},
     "_health": {"read_health"},
     "_rate_limit": {"TokenGate"},
@@ -100,9 +100,46 @@ def test_public_errors_and_events_pickle_through_the_package() -> None:
     assert pickle.loads(pickle.dumps(steinresil.CircuitState.OPEN)) is steinresil.CircuitState.OPEN  # noqa: S301
 
 
-def test_type_hints_of_public_dataclasses_resolve() -> None:
+PUBLIC_MODULES = [
+    "steinresil",
+    "steinresil.testing",
+    "steinresil.adapters.sessions",
+    "steinresil.adapters.redis",
+    "steinresil.adapters.ai",
+    "steinresil.adapters.db",
+]
+
+
+def public_classes() -> list[tuple[str, str, type]]:
+    found = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type):
+                found.append((module_name, name, value))
+    return found
+
+
+def test_type_hints_of_every_public_class_resolve() -> None:
+    # pydantic and FastAPI read a dataclass's annotations through typing.get_type_hints,
+    # in the namespace of the module __module__ names: the public one, after adoption.
+    failures = []
+    for module_name, name, cls in public_classes():
+        try:
+            typing.get_type_hints(cls)
+        except Exception as exc:
+            failures.append(f"{module_name}.{name}: {exc!r}")
+    assert failures == []
     hints = typing.get_type_hints(steinresil.CircuitBreakerMetrics)
     assert hints["state"] is steinresil.CircuitState
+
+
+def test_adapter_classes_read_as_their_public_module() -> None:
+    for module_name, name, cls in public_classes():
+        assert cls.__module__ in PUBLIC_MODULES or not cls.__module__.startswith(
+            "steinresil."
+        ), (module_name, name, cls.__module__)
 
 
 def test_import_loads_no_primitive_until_used() -> None:

@@ -16,7 +16,6 @@ if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on 
         CircuitBreakerMetrics,
         CircuitEvent,
         CircuitRejected,
-        CircuitState,
         CircuitStateChanged,
         circuit_breaker,
     )
@@ -27,6 +26,7 @@ if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on 
         RetryBudgetMetrics,
     )
     from steinresil._bulkhead import Bulkhead, BulkheadEvent, BulkheadMetrics, BulkheadRejected
+    from steinresil._circuit_state import CircuitState
     from steinresil._clock import Clock, SystemClock, system_clock
     from steinresil._errors import (
         AllFallbacksFailedError,
@@ -188,7 +188,7 @@ _HOMES: dict[str, str] = {
     "CircuitEvent": "_breaker",
     "CircuitOpenError": "_errors",
     "CircuitRejected": "_breaker",
-    "CircuitState": "_breaker",
+    "CircuitState": "_circuit_state",
     "CircuitStateChanged": "_breaker",
     "CircuitStateStore": "_state_store",
     "Clock": "_clock",
@@ -300,6 +300,8 @@ def _adopt_loaded() -> None:
     module (reprs and tracebacks read ``steinresil.CircuitOpenError``; pickling finds
     them here).
     """
+    from steinresil._extras import resolve_annotations  # noqa: PLC0415 - on first use only
+
     namespace = globals()
     for public, home in _HOMES.items():
         if public in namespace:
@@ -311,6 +313,7 @@ def _adopt_loaded() -> None:
         if isinstance(value, type | types.FunctionType) and value.__module__.startswith(
             "steinresil._"
         ):
+            resolve_annotations(value)
             value.__module__ = "steinresil"
         namespace[public] = value
 

@@ -13,7 +13,6 @@ the GIL) and, only when failures were pending, resets them under the lock.
 
 from __future__ import annotations
 
-import enum
 import functools
 import math
 import secrets
@@ -24,6 +23,7 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeAlias, TypeVar, cast, overload
 
 from steinresil._blocks import OpenBlocks
+from steinresil._circuit_state import CircuitState
 from steinresil._clock import Clock, system_clock
 from steinresil._concurrency import (
     NOT_CALLED,
@@ -60,28 +60,12 @@ __all__ = [
     "CircuitBreakerMetrics",
     "CircuitEvent",
     "CircuitRejected",
-    "CircuitState",
     "CircuitStateChanged",
     "circuit_breaker",
 ]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-class CircuitState(enum.Enum):
-    """Where a breaker stands."""
-
-    CLOSED = "closed"
-    """Calls run; failures are counted."""
-    OPEN = "open"
-    """Calls are rejected until ``reset_timeout`` has passed."""
-    HALF_OPEN = "half_open"
-    """A limited number of trial calls run to see whether the dependency is back."""
-    FORCED_OPEN = "forced_open"
-    """Rejects every call until ``reset()`` or ``force_closed()``; never recovers alone."""
-    FORCED_CLOSED = "forced_closed"
-    """Lets every call run and counts outcomes, but never opens (the breaker is disabled)."""
 
 
 _CLOSED = CircuitState.CLOSED

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from steinresil._backend import start_daemon_thread
-from steinresil._breaker import CircuitBreaker, CircuitState
+from steinresil._breaker import CircuitBreaker
+from steinresil._circuit_state import CircuitState
 from steinresil._clock import Clock, system_clock
 from steinresil._events import emit, logger, normalize_listeners, without_listener
 from steinresil._registry import Registry

@@ -17,6 +17,7 @@ import enum
 import functools
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from random import random as _default_random
 from types import CoroutineType, MappingProxyType
@@ -47,7 +48,7 @@ from steinresil._validation import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
     from types import TracebackType
 
     from steinresil._registry import Registry

@@ -18,12 +18,12 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from steinresil._circuit_state import CircuitState
 from steinresil._clock import system_clock
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from steinresil._breaker import CircuitState
     from steinresil._clock import Clock
 
 __all__ = ["CircuitStateStore", "InMemoryStateStore", "SharedState", "aged"]

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from steinresil import _testmode
 from steinresil._backend import current
-from steinresil._breaker import CircuitBreaker, CircuitState
+from steinresil._circuit_state import CircuitState
 from steinresil._validation import Duration, check_duration, check_positive_int
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from steinresil._breaker import CircuitBreaker
 
 __all__ = ["FakeClock", "is_testing", "set_state", "set_testing"]
 

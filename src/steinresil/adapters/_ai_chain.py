@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
-from steinresil._breaker import CircuitBreaker, CircuitState
+from steinresil._circuit_state import CircuitState
 from steinresil._clock import Clock, system_clock
 from steinresil._fallback import Fallback, FallbackChain
 from steinresil._health import ComponentHealth, HealthStatus
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from steinresil._breaker import CircuitBreaker
     from steinresil._registry import Registry
     from steinresil._validation import Duration
 

@@ -20,6 +20,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
@@ -38,8 +39,6 @@ from steinresil.adapters._redis_conn import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import redis
     from redis.commands.core import Script
 

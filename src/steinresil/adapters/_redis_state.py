@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from steinresil._backend import start_daemon_thread
-from steinresil._breaker import CircuitState
+from steinresil._circuit_state import CircuitState
 from steinresil._state_store import SharedState, aged
 from steinresil._validation import check_duration, check_name
 from steinresil.adapters._redis_conn import (

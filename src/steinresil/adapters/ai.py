@@ -33,6 +33,7 @@ except ImportError as exc:  # pragma: no cover - the test environment has httpx
         "steinresil.adapters.ai needs httpx: install the extra with `pip install steinresil[http]`"
     ) from exc
 
+from steinresil._extras import present_as as _present_as
 from steinresil.adapters._ai_base import (
     AIProviderError,
     Completion,
@@ -64,3 +65,5 @@ __all__ = [
     "is_retryable",
     "overall_status",
 ]
+
+_present_as(__name__, globals(), __all__)

@@ -31,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on what is installed
         "pip install 'steinresil[db]' (or 'steinresil[postgres]' for asyncpg)"
     ) from exc
 
+from steinresil._extras import present_as as _present_as
 from steinresil.adapters._db_errors import (
     DatabaseUnavailableError,
     SchemaError,
@@ -67,3 +68,5 @@ __all__ = [
     "is_transient",
     "pool_statistics",
 ]
+
+_present_as(__name__, globals(), __all__)

@@ -12,6 +12,7 @@ both rejoin when it returns. Needs the ``redis`` extra (redis-py).
 
 from __future__ import annotations
 
+from steinresil._extras import present_as as _present_as
 from steinresil._extras import require_extra
 
 require_extra(__name__, package="redis", extra="redis", user="steinresil.adapters.redis")
@@ -21,3 +22,5 @@ from steinresil.adapters._redis_rate_limit import RedisRateLimiter
 from steinresil.adapters._redis_state import RedisStateStore
 
 __all__ = ["RedisRateLimiter", "RedisStateStore", "RedisUnavailableError", "mask_url"]
+
+_present_as(__name__, globals(), __all__)

@@ -18,6 +18,7 @@ redis-py's async client does; ``MemorySessionStore`` on any loop.
 
 from __future__ import annotations
 
+from steinresil._extras import present_as as _present_as
 from steinresil._extras import require_extra
 
 require_extra(__name__, package="redis", extra="redis", user="steinresil.adapters.sessions")
@@ -37,3 +38,7 @@ __all__ = [
     "SessionDataError",
     "SessionStore",
 ]
+
+_present_as(__name__, globals(), [name for name in __all__ if name != "RedisUnavailableError"])
+# Shared with steinresil.adapters.redis, its home whichever module is imported first.
+_present_as("steinresil.adapters.redis", globals(), ["RedisUnavailableError"])

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from steinresil._breaker import CircuitBreakerMetrics, CircuitState
+from steinresil._breaker import CircuitBreakerMetrics
 from steinresil._budget import RetryBudgetMetrics
 from steinresil._bulkhead import BulkheadMetrics
+from steinresil._circuit_state import CircuitState
 from steinresil._rate_limit import RateLimiterMetrics
 from steinresil._retry import RetryPolicyMetrics
 from steinresil._timeout import TimeoutMetrics

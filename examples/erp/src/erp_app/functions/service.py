@@ -21,6 +21,7 @@ import pathlib
 import re
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -31,13 +32,12 @@ import anyio.to_thread
 import pydantic
 import structlog
 
-from erp_app.functions.schemas import CatalogRecord
+from erp_app.functions.schemas import CatalogRecord, NodeKind
 from steinresil import ComponentHealth, HealthStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
-    from erp_app.functions.schemas import NodeKind
 
 __all__ = [
     "DEFAULT_DIRECTORY",
