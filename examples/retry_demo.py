@@ -97,8 +97,9 @@ print(f"  -> {m.retries} retries for {m.calls} calls (without the budget: {3 * m
 
 totals = policy.metrics
 print(
-    f"inventory policy: {totals.successes} succeeded ({totals.succeeded_after_retry} after "
-    f"retrying), {totals.failures} failed, {totals.retries} retries, slept {clock.slept:.2f} s"
+    f"inventory policy: {totals.successful_calls} succeeded ({totals.successful_calls_after_retry}"
+    f" after retrying), {totals.failed_calls} failed, {totals.retries} retries,"
+    f" slept {clock.slept:.2f} s"
 )
-if totals.successes != 2 or m.retries > 11 or clock.sleeps[2] != 2.0:
+if totals.successful_calls != 2 or m.retries > 11 or clock.sleeps[2] != 2.0:
     raise SystemExit("the demo did not go as described")

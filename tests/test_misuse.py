@@ -161,4 +161,4 @@ def test_retry_call_refuses_an_async_function(clock: FakeClock) -> None:
     policy = sr.RetryPolicy(max_retries=3, clock=clock)
     with pytest.raises(TypeError, match="returned a coroutine"):
         policy.call(answer)
-    assert policy.metrics.succeeded_first_try == 0
+    assert policy.metrics.successful_calls == 0

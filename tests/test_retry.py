@@ -338,7 +338,7 @@ def test_library_rejections_are_not_retried_by_default(
     gave_up = sr.RetryPolicy(clock=clock)
     with pytest.raises(type(rejection)):
         gave_up.call(rejected)
-    assert gave_up.metrics.gave_up[sr.GiveUpReason.NOT_RETRYABLE] == 1
+    assert gave_up.metrics.failed_calls_by_reason[sr.GiveUpReason.NOT_RETRYABLE] == 1
 
 
 def test_rejections_are_retried_when_retry_on_names_them(clock: FakeClock) -> None:
@@ -418,7 +418,7 @@ def test_retry_on_result(clock: FakeClock) -> None:
     policy = sr.RetryPolicy(retry_on_result=lambda r: r is None, clock=clock)
     assert policy.call(lambda: next(answers)) == "ready"
     assert clock.sleeps == [1.0, 2.0]
-    assert policy.metrics.succeeded_after_retry == 1
+    assert policy.metrics.successful_calls_after_retry == 1
 
 
 def test_retry_on_result_returns_the_last_result_when_exhausted(clock: FakeClock) -> None:
@@ -431,13 +431,13 @@ def test_retry_on_result_returns_the_last_result_when_exhausted(clock: FakeClock
     gave_up = events[-1]
     assert isinstance(gave_up, sr.RetryGaveUp)
     assert (gave_up.reason, gave_up.error, gave_up.result) == (sr.GiveUpReason.EXHAUSTED, None, 2)
-    assert policy.metrics.gave_up[sr.GiveUpReason.EXHAUSTED] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.EXHAUSTED] == 1
 
 
 def test_accepted_result_on_first_try_counts_once(clock: FakeClock) -> None:
     policy = sr.RetryPolicy(retry_on_result=lambda r: r is None, clock=clock)
     assert policy.call(lambda: 1) == 1
-    assert policy.metrics.succeeded_first_try == 1
+    assert (policy.metrics.successful_calls, policy.metrics.successful_calls_after_retry) == (1, 0)
     assert clock.sleeps == []
 
 
@@ -482,7 +482,7 @@ def test_deadline_counts_the_time_attempts_take(clock: FakeClock) -> None:
     # t=2 fail, sleep to 2.5; t=4.5 fail, sleeping to 5.0 ends at the deadline: allowed;
     # t=7 fail: past the deadline.
     assert clock.sleeps == [0.5, 0.5]
-    assert policy.metrics.gave_up[sr.GiveUpReason.DEADLINE] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.DEADLINE] == 1
 
 
 def test_deadline_sleep_ending_exactly_at_it_is_allowed(clock: FakeClock) -> None:
@@ -538,7 +538,7 @@ def test_retry_after_longer_than_max_delay_gives_up_at_once(clock: FakeClock) ->
     with pytest.raises(Throttled):
         policy.call(failing_with(Throttled(60)))
     assert clock.sleeps == []
-    assert policy.metrics.gave_up[sr.GiveUpReason.RETRY_AFTER_TOO_LONG] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.RETRY_AFTER_TOO_LONG] == 1
     forced_open = sr.RetryPolicy(retry_on=sr.CircuitOpenError, clock=clock)
     with pytest.raises(sr.CircuitOpenError):
         forced_open.call(failing_with(sr.CircuitOpenError("db", math.inf)))
@@ -550,7 +550,7 @@ def test_retry_after_past_the_deadline_gives_up(clock: FakeClock) -> None:
     with pytest.raises(Throttled):
         policy.call(failing_with(Throttled(4.5)))
     assert clock.sleeps == []
-    assert policy.metrics.gave_up[sr.GiveUpReason.DEADLINE] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.DEADLINE] == 1
 
 
 def test_http_429_and_503_retry_after(clock: FakeClock) -> None:
@@ -645,7 +645,7 @@ def test_empty_budget_raises_the_original_error_at_once(clock: FakeClock) -> Non
     gave_up = events[-1]
     assert isinstance(gave_up, sr.RetryGaveUp)
     assert gave_up.reason is sr.GiveUpReason.BUDGET
-    assert policy.metrics.gave_up[sr.GiveUpReason.BUDGET] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.BUDGET] == 1
     assert budget.metrics.refused_retries == 1
 
 
@@ -757,13 +757,13 @@ def test_metrics(clock: FakeClock) -> None:
     with pytest.raises(Other):
         policy.call(Flaky(1, error=Other))
     m = policy.metrics
-    assert (m.name, m.succeeded_first_try, m.succeeded_after_retry, m.retries) == ("m", 2, 1, 3)
-    assert m.gave_up[sr.GiveUpReason.EXHAUSTED] == 1
-    assert m.gave_up[sr.GiveUpReason.NOT_RETRYABLE] == 1
-    assert set(m.gave_up) == set(sr.GiveUpReason)
-    assert (m.successes, m.failures, m.calls) == (3, 2, 5)
+    assert (m.name, m.successful_calls, m.successful_calls_after_retry, m.retries) == ("m", 3, 1, 3)
+    assert m.failed_calls_by_reason[sr.GiveUpReason.EXHAUSTED] == 1
+    assert m.failed_calls_by_reason[sr.GiveUpReason.NOT_RETRYABLE] == 1
+    assert set(m.failed_calls_by_reason) == set(sr.GiveUpReason)
+    assert (m.successful_calls, m.failed_calls, m.calls) == (3, 2, 5)
     with pytest.raises(TypeError):
-        m.gave_up[sr.GiveUpReason.BUDGET] = 5  # type: ignore[index]
+        m.failed_calls_by_reason[sr.GiveUpReason.BUDGET] = 5  # type: ignore[index]
 
 
 # ---- decorators -----------------------------------------------------------------------
@@ -797,7 +797,7 @@ async def test_async_decorator(clock: FakeClock) -> None:
     assert inspect.iscoroutinefunction(fetch)
     assert await fetch(1) == (1, "ok")
     assert clock.sleeps == [1.0, 2.0]
-    assert policy.metrics.succeeded_after_retry == 1
+    assert policy.metrics.successful_calls_after_retry == 1
 
 
 @pytest.mark.anyio
@@ -826,7 +826,7 @@ async def test_async_results_deadline_and_budget(clock: FakeClock) -> None:
     wrapped = policy(poll)
     answers = iter([None] * 10)
     assert await wrapped() is None
-    assert policy.metrics.gave_up[sr.GiveUpReason.EXHAUSTED] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.EXHAUSTED] == 1
 
 
 def test_decorating_a_non_callable_is_a_type_error() -> None:
@@ -898,7 +898,7 @@ def test_for_attempt_in_policy(clock: FakeClock) -> None:
     assert result == "ok"
     assert numbers == [1, 2, 3]
     assert clock.sleeps == [1.0, 2.0]
-    assert policy.metrics.succeeded_after_retry == 1
+    assert policy.metrics.successful_calls_after_retry == 1
     assert "Attempt 3" in repr(attempt)
 
 
@@ -909,7 +909,7 @@ def test_for_attempt_gives_up_with_the_original_error(clock: FakeClock) -> None:
         run_block(policy, flaky)
     assert flaky.calls == 3
     assert info.value is flaky.raised[-1]
-    assert policy.metrics.gave_up[sr.GiveUpReason.EXHAUSTED] == 1
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.EXHAUSTED] == 1
 
 
 def test_for_attempt_success_first_time_and_non_retryable(clock: FakeClock) -> None:
@@ -919,7 +919,7 @@ def test_for_attempt_success_first_time_and_non_retryable(clock: FakeClock) -> N
         with attempt:
             runs += 1
     assert runs == 1
-    assert policy.metrics.succeeded_first_try == 1
+    assert (policy.metrics.successful_calls, policy.metrics.successful_calls_after_retry) == (1, 0)
     with pytest.raises(Other):
         run_block(policy, Flaky(1, error=Other))
 

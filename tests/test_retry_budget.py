@@ -102,7 +102,7 @@ def test_in_an_outage_retries_add_at_most_ratio_extra_load(clock: FakeClock) -> 
     retries = attempts - 1000
     assert retries <= 0.2 * 1000 + 1  # plus the one token the bucket started with
     assert retries >= 0.2 * 1000 - 1
-    assert policy.metrics.gave_up[sr.GiveUpReason.BUDGET] > 0
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.BUDGET] > 0
     without_budget = 3 * 1000
     assert retries < without_budget / 10
 

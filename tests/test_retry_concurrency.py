@@ -86,9 +86,9 @@ def test_threads_share_one_policy(style: str) -> None:
     total = THREADS * CALLS_PER_THREAD
     m = policy.metrics
     assert m.calls == total
-    assert m.succeeded_first_try == total // 4
+    assert m.successful_calls - m.successful_calls_after_retry == total // 4
     assert m.retries == sum(((i + n) % 4) for i in range(THREADS) for n in range(CALLS_PER_THREAD))
-    assert m.failures == 0
+    assert m.failed_calls == 0
 
 
 def test_threads_exhausting_retries_each_get_their_own_last_error() -> None:
@@ -119,7 +119,7 @@ def test_threads_exhausting_retries_each_get_their_own_last_error() -> None:
         thread.join()
     assert all(attempts == [1, 2, 3, 4] for attempts in seen.values())
     assert len(seen) == THREADS
-    assert policy.metrics.gave_up[sr.GiveUpReason.EXHAUSTED] == THREADS * 100
+    assert policy.metrics.failed_calls_by_reason[sr.GiveUpReason.EXHAUSTED] == THREADS * 100
 
 
 def test_budget_under_threads_never_grants_more_than_it_has() -> None:
@@ -196,4 +196,4 @@ async def test_tasks_share_one_policy_with_async_for(clock: FakeClock) -> None:
             tg.start_soon(one_block, index)
     for index, numbers in attempt_numbers.items():
         assert numbers == list(range(1, index % 3 + 2))
-    assert policy.metrics.succeeded_after_retry == sum(1 for i in range(TASKS) if i % 3)
+    assert policy.metrics.successful_calls_after_retry == sum(1 for i in range(TASKS) if i % 3)

@@ -97,6 +97,7 @@ def test_counters_name_the_outcome_then_what_is_counted() -> None:
         sr.RateLimiterMetrics: {"admitted_calls", "rejected_calls"},
         sr.RetryBudgetMetrics: {"granted_retries", "refused_retries"},
         sr.TimeoutMetrics: {"timed_out_calls", "abandoned_calls"},
+        sr.RetryPolicyMetrics: {"successful_calls", "failed_calls"},
     }
     for metrics, names in counters.items():
         assert names <= {field.name for field in dataclasses.fields(metrics)}, metrics

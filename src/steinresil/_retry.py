@@ -166,29 +166,27 @@ RetryEvent: TypeAlias = RetryAttemptFailed | RetryScheduled | RetryGaveUp | Retr
 class RetryPolicyMetrics:
     """Totals since the policy was created, for dashboards and exporters.
 
-    A call counts once it has finished: as a success at the first attempt, a success after
-    retrying, or a failure with the reason it was given up. Cancelled calls do not count.
+    A call counts once it has finished: as a success (at the first attempt or after
+    retrying) or as a failure, with the reason the policy gave up. Cancelled calls do not
+    count.
     """
 
     name: str
-    succeeded_first_try: int
-    succeeded_after_retry: int
+    successful_calls: int
+    """Calls that returned a value the policy accepted, at any attempt."""
+    successful_calls_after_retry: int
+    """Of those, the calls that needed one retry or more."""
+    failed_calls: int
+    """Calls the policy gave up on (their last error propagated)."""
+    failed_calls_by_reason: Mapping[GiveUpReason, int]
+    """``failed_calls`` by the reason the policy gave up; every reason is a key."""
     retries: int
     """Retries made (sleeps scheduled), over all calls."""
-    gave_up: Mapping[GiveUpReason, int]
-    """Failed calls, by the reason the policy gave up."""
-
-    @property
-    def successes(self) -> int:
-        return self.succeeded_first_try + self.succeeded_after_retry
-
-    @property
-    def failures(self) -> int:
-        return sum(self.gave_up.values())
 
     @property
     def calls(self) -> int:
-        return self.successes + self.failures
+        """Every finished call."""
+        return self.successful_calls + self.failed_calls
 
 
 class _Call:
@@ -721,13 +719,15 @@ class RetryPolicy:
         would pay for it on every call): each counter is exact, but under concurrent
         calls two counters read here may be a call apart.
         """
-        gave_up = dict(zip(_REASONS, self._gave_up, strict=True))
+        by_reason = dict(zip(_REASONS, self._gave_up, strict=True))
+        after_retry = self._succeeded_after_retry
         return RetryPolicyMetrics(
             name=self.name,
-            succeeded_first_try=self._succeeded_first_try,
-            succeeded_after_retry=self._succeeded_after_retry,
+            successful_calls=self._succeeded_first_try + after_retry,
+            successful_calls_after_retry=after_retry,
+            failed_calls=sum(by_reason.values()),
+            failed_calls_by_reason=MappingProxyType(by_reason),
             retries=self._retries,
-            gave_up=MappingProxyType(gave_up),
         )
 
     def add_listener(self, listener: Callable[[RetryEvent], object]) -> None:

@@ -143,9 +143,10 @@ def _limiter(m: RateLimiterMetrics) -> Iterator[Sample]:
 
 
 def _retry(m: RetryPolicyMetrics) -> Iterator[Sample]:
-    yield Sample(RETRY_CALLS, (m.name, "success_first_try"), m.succeeded_first_try)
-    yield Sample(RETRY_CALLS, (m.name, "success_after_retry"), m.succeeded_after_retry)
-    for reason, count in m.gave_up.items():
+    first_try = m.successful_calls - m.successful_calls_after_retry
+    yield Sample(RETRY_CALLS, (m.name, "success_first_try"), first_try)
+    yield Sample(RETRY_CALLS, (m.name, "success_after_retry"), m.successful_calls_after_retry)
+    for reason, count in m.failed_calls_by_reason.items():
         yield Sample(RETRY_CALLS, (m.name, reason.value), count)
     yield Sample(RETRY_RETRIES, (m.name,), m.retries)
 
