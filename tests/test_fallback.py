@@ -866,3 +866,23 @@ async def test_a_hanging_health_check_is_overtaken_by_the_next_hedge() -> None:
     )
     with anyio.fail_after(5):
         assert await chain.call_async() == "third answer"
+
+
+def test_a_decorated_function_tells_its_chains_listeners_added_and_removed_later() -> None:
+    def local() -> str:
+        return "local"
+
+    chain = sr.FallbackChain([local], name="ai")
+
+    @chain
+    def primary() -> str:
+        raise ConnectionError("down")
+
+    events: list[sr.FallbackEvent] = []
+    chain.add_listener(events.append)
+    assert primary() == "local"
+    assert [type(event) for event in events] == [sr.EntryFailed, sr.FallbackUsed]
+    assert primary.fallback_chain.last_used == "local"  # type: ignore[attr-defined]
+    chain.remove_listener(events.append)
+    primary()
+    assert len(events) == 2

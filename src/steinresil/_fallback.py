@@ -14,9 +14,11 @@ taken meanwhile, the breaker refuses before the entry runs and that also counts 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import inspect
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
@@ -252,6 +254,8 @@ class FallbackChain(Generic[P, T]):
         self._entries = _build_entries(owner, entries, default)
         self.last_used: str | None = None
         """The name of the entry that served the most recent successful call."""
+        self._decorated: weakref.WeakSet[FallbackChain[..., Any]] = weakref.WeakSet()
+        """The chains this one made by decorating: they hear its listeners, later ones too."""
         if registry is not None:
             registry.add(self)
 
@@ -485,7 +489,9 @@ class FallbackChain(Generic[P, T]):
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate a primary function: the result tries ``fn`` first, then these entries.
 
-        The chain that runs (with ``fn`` in front) is the wrapper's ``fallback_chain``.
+        The chain that runs (with ``fn`` in front) is the wrapper's ``fallback_chain``; it
+        tells this chain's listeners, also those added or removed later. ``last_used`` is
+        the wrapper's chain's.
         """
         check_decoratable(repr(self), fn, inside="chain.call(...)")
         chain: FallbackChain[P, T] = FallbackChain(
@@ -496,6 +502,7 @@ class FallbackChain(Generic[P, T]):
             clock=self.clock,
             listeners=self._listeners,
         )
+        self._decorated.add(chain)
         if is_async_callable(fn):
 
             @functools.wraps(fn)
@@ -520,10 +527,15 @@ class FallbackChain(Generic[P, T]):
     def add_listener(self, listener: Callable[[FallbackEvent], object]) -> None:
         """Also tell ``listener`` about skips, failures and fallbacks from now on."""
         self._listeners = (*self._listeners, *normalize_listeners(repr(self), (listener,)))
+        for decorated in list(self._decorated):
+            decorated.add_listener(listener)
 
     def remove_listener(self, listener: Callable[[FallbackEvent], object]) -> None:
         """Stop telling ``listener``; ``ValueError`` if it was never added."""
         self._listeners = without_listener(repr(self), self._listeners, listener)
+        for decorated in list(self._decorated):
+            with contextlib.suppress(ValueError):  # removed from that chain directly
+                decorated.remove_listener(listener)
 
     def __repr__(self) -> str:
         names = ", ".join(entry.name for entry in self._entries)
