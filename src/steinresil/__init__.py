@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type checkers see plain imports; at run time names load on first use
@@ -300,7 +299,7 @@ def _adopt_loaded() -> None:
     module (reprs and tracebacks read ``steinresil.CircuitOpenError``; pickling finds
     them here).
     """
-    from steinresil._extras import resolve_annotations  # noqa: PLC0415 - on first use only
+    from steinresil._public import adopt  # noqa: PLC0415 - on first use only
 
     namespace = globals()
     for public, home in _HOMES.items():
@@ -310,11 +309,7 @@ def _adopt_loaded() -> None:
         if module is None:
             continue
         value = getattr(module, public)
-        if isinstance(value, type | types.FunctionType) and value.__module__.startswith(
-            "steinresil._"
-        ):
-            resolve_annotations(value)
-            value.__module__ = "steinresil"
+        adopt(value, "steinresil")
         namespace[public] = value
 
 

@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - the test environment has httpx
         "steinresil.adapters.ai needs httpx: install the extra with `pip install steinresil[http]`"
     ) from exc
 
-from steinresil._extras import present_as as _present_as
+from steinresil._public import adopt as _adopt
 from steinresil.adapters._ai_base import (
     AIProviderError,
     Completion,
@@ -66,4 +66,5 @@ __all__ = [
     "overall_status",
 ]
 
-_present_as(__name__, globals(), __all__)
+for _name in __all__:
+    _adopt(globals()[_name], __name__)

@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on what is installed
         "pip install 'steinresil[db]' (or 'steinresil[postgres]' for asyncpg)"
     ) from exc
 
-from steinresil._extras import present_as as _present_as
+from steinresil._public import adopt as _adopt
 from steinresil.adapters._db_errors import (
     DatabaseUnavailableError,
     SchemaError,
@@ -69,4 +69,5 @@ __all__ = [
     "pool_statistics",
 ]
 
-_present_as(__name__, globals(), __all__)
+for _name in __all__:
+    _adopt(globals()[_name], __name__)

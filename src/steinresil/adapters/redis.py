@@ -12,8 +12,8 @@ both rejoin when it returns. Needs the ``redis`` extra (redis-py).
 
 from __future__ import annotations
 
-from steinresil._extras import present_as as _present_as
 from steinresil._extras import require_extra
+from steinresil._public import adopt as _adopt
 
 require_extra(__name__, package="redis", extra="redis", user="steinresil.adapters.redis")
 
@@ -23,4 +23,5 @@ from steinresil.adapters._redis_state import RedisStateStore
 
 __all__ = ["RedisRateLimiter", "RedisStateStore", "RedisUnavailableError", "mask_url"]
 
-_present_as(__name__, globals(), __all__)
+for _name in __all__:
+    _adopt(globals()[_name], __name__)

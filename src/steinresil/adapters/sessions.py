@@ -18,8 +18,8 @@ redis-py's async client does; ``MemorySessionStore`` on any loop.
 
 from __future__ import annotations
 
-from steinresil._extras import present_as as _present_as
 from steinresil._extras import require_extra
+from steinresil._public import adopt as _adopt
 
 require_extra(__name__, package="redis", extra="redis", user="steinresil.adapters.sessions")
 
@@ -39,6 +39,7 @@ __all__ = [
     "SessionStore",
 ]
 
-_present_as(__name__, globals(), [name for name in __all__ if name != "RedisUnavailableError"])
-# Shared with steinresil.adapters.redis, its home whichever module is imported first.
-_present_as("steinresil.adapters.redis", globals(), ["RedisUnavailableError"])
+# RedisUnavailableError is steinresil.adapters.redis's, whichever module is imported first.
+_adopt(RedisUnavailableError, "steinresil.adapters.redis")
+for _name in __all__:
+    _adopt(globals()[_name], __name__)
