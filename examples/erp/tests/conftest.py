@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from app_environment import APP_VARIABLES
 from erp_app.config import Settings, load_settings
 from erp_app.main import create_app
 from fastapi import FastAPI
@@ -27,18 +28,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Settings]:
     """Settings on a temp data dir, ignoring the developer's own environment."""
-    for name in (
-        "REDIS_URL",
-        "DATABASE_URL",
-        "DB_DRIVER",
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "OLLAMA_BASE_URL",
-        "SENTRY_ENABLED",
-        "OTEL_TRACES_ENABLED",
-        "ENVIRONMENT",
-        "PROMETHEUS_MULTIPROC_DIR",
-    ):
+    for name in APP_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
     def make(**overrides: Any) -> Settings:

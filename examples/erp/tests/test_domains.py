@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from app_environment import APP_VARIABLES
 from erp_app.auth.models import AuditEntry
 from erp_app.calendar.models import CalendarEvent
 from erp_app.config import load_settings
@@ -33,18 +34,6 @@ from sqlalchemy import func, select
 
 pytestmark = pytest.mark.anyio
 
-ENVIRONMENT = (
-    "REDIS_URL",
-    "DATABASE_URL",
-    "DB_DRIVER",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "OLLAMA_BASE_URL",
-    "SENTRY_ENABLED",
-    "OTEL_TRACES_ENABLED",
-    "ENVIRONMENT",
-    "PROMETHEUS_MULTIPROC_DIR",
-)
 USERS = {"admin": 1, "user": 2, "viewer": 3}
 _unique = itertools.count(1)
 
@@ -61,7 +50,7 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 async def erp(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FastAPI]:
     with pytest.MonkeyPatch.context() as patch:
-        for name in ENVIRONMENT:
+        for name in APP_VARIABLES:
             patch.delenv(name, raising=False)
         settings = load_settings(
             data_dir=tmp_path_factory.mktemp("erp-domains"), health_cache_seconds=0.0
@@ -800,7 +789,7 @@ async def test_bounds_reach_the_openapi_as_json_schema(viewer: httpx.AsyncClient
 
 async def test_two_workers_seeding_at_once_write_the_data_once(tmp_path: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        for name in ENVIRONMENT:
+        for name in APP_VARIABLES:
             patch.delenv(name, raising=False)
         settings = load_settings(data_dir=tmp_path)
     first, second = create_app(settings), create_app(settings)

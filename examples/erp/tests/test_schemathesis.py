@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from app_environment import APP_VARIABLES
 from erp_app.config import load_settings
 from erp_app.main import create_app
 from erp_app.platform.security import ROLE_PERMISSIONS, Principal
@@ -28,23 +29,11 @@ from erp_app.platform.sessions import COOKIE
 from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 
-ENVIRONMENT = (
-    "REDIS_URL",
-    "DATABASE_URL",
-    "DB_DRIVER",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "OLLAMA_BASE_URL",
-    "SENTRY_ENABLED",
-    "OTEL_TRACES_ENABLED",
-    "ENVIRONMENT",
-    "PROMETHEUS_MULTIPROC_DIR",
-)
 ENDS_THE_SESSION = r"^/api/(auth/logout|session)$"
 
 
 def _app() -> Any:
-    saved = {name: os.environ.pop(name) for name in ENVIRONMENT if name in os.environ}
+    saved = {name: os.environ.pop(name) for name in APP_VARIABLES if name in os.environ}
     try:
         data = Path(tempfile.mkdtemp(prefix="erp-schemathesis-"))
         return create_app(load_settings(data_dir=data, health_cache_seconds=0.0))
