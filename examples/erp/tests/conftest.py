@@ -5,7 +5,7 @@ PostgreSQL, AI provider stubs) from ``tests/support``."""
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,9 @@ from fastapi import FastAPI
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "tests"))  # support.redis_server, support.pg_server, ...
+
+from support.pg_server import PgProc, pg_available  # noqa: E402 - found through the path above
+from support.redis_server import RedisProc, redis_available  # noqa: E402
 
 
 @pytest.fixture
@@ -51,3 +54,26 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://erp.test") as http:
         yield http
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisProc]:
+    """A private redis-server on a free port, stopped after; tests may kill and restart it."""
+    if not redis_available():
+        pytest.fail("redis-server is not installed: ./scripts/test installs it")
+    server = RedisProc()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PgProc]:
+    """A private PostgreSQL on a free port, stopped after; tests may start it late or kill it."""
+    if not pg_available():
+        pytest.fail("PostgreSQL server binaries are not installed")
+    with PgProc() as server:
+        server.start()
+        yield server

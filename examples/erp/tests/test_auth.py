@@ -26,7 +26,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
 from steinresil.testing import FakeClock
-from support.redis_server import RedisProc, redis_available
+from support.redis_server import RedisProc
 
 pytestmark = pytest.mark.anyio
 
@@ -333,18 +333,6 @@ async def test_per_address_limit_counts_failures(settings_for: Callable[..., Set
         error = assert_error(limited, 429, "RATE_LIMIT_EXCEEDED")
         assert error["details"]["limit"] == "address"
         assert int(limited.headers["retry-after"]) >= 1
-
-
-@pytest.fixture(scope="module")
-def private_redis() -> AsyncIterator[RedisProc]:  # type: ignore[misc]
-    if not redis_available():
-        pytest.fail("redis-server is not installed: ./scripts/test installs it")
-    server = RedisProc()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 async def test_lockout_is_counted_across_instances_and_survives_redis_loss(

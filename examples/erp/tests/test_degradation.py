@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -22,31 +22,10 @@ from sqlalchemy import text
 
 import steinresil as sr
 from support.ai_stubs import AIStubServer
-from support.pg_server import PgProc, pg_available
-from support.redis_server import RedisProc, redis_available
+from support.pg_server import PgProc
+from support.redis_server import RedisProc
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def private_redis() -> Iterator[RedisProc]:
-    if not redis_available():
-        pytest.fail("redis-server is not installed: ./scripts/test installs it")
-    server = RedisProc()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def private_pg() -> Iterator[PgProc]:
-    if not pg_available():
-        pytest.fail("PostgreSQL server binaries are not installed")
-    with PgProc() as server:
-        server.start()
-        yield server
 
 
 @asynccontextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -15,18 +15,9 @@ from erp_app.platform.security import ROLE_PERMISSIONS, Principal
 from erp_app.platform.sessions import COOKIE
 from erp_app.seed_company import SEED, seed_company
 
-from support.pg_server import PgProc, pg_available
+from support.pg_server import PgProc
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def private_pg() -> Iterator[PgProc]:
-    if not pg_available():
-        pytest.fail("PostgreSQL server binaries are not installed")
-    with PgProc() as server:
-        server.start()
-        yield server
 
 
 async def test_domains_on_postgres(

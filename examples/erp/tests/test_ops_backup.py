@@ -13,7 +13,7 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -21,7 +21,7 @@ import pytest
 from erp_app.config import Settings
 from erp_app.main import create_app
 
-from support.pg_server import PgProc, pg_available
+from support.pg_server import PgProc
 
 pytestmark = pytest.mark.anyio
 
@@ -131,15 +131,6 @@ def test_a_damaged_backup_is_refused(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert refused.stderr.strip().endswith("does not match its manifest's SHA-256: damaged")
     assert len(refused.stderr.strip().splitlines()) == 1
-
-
-@pytest.fixture
-def private_pg() -> Iterator[PgProc]:
-    if not pg_available():
-        pytest.fail("PostgreSQL server binaries are not installed")
-    with PgProc() as server:
-        server.start()
-        yield server
 
 
 async def test_postgres_dump_wipe_restore_identical(
