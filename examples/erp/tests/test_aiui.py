@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from erp_app.main import create_app
 from erp_app.platform.security import ROLE_PERMISSIONS, Principal
 from erp_app.platform.sessions import COOKIE
 from erp_app.seed import SEEDERS
+from error_contract import assert_error
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -63,17 +63,6 @@ async def openai_client(openai_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]
     transport = httpx.ASGITransport(app=openai_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://erp.test") as http:
         yield http
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False
-    assert body["error"]["statusCode"] == status
-    if code is not None:
-        assert body["error"]["code"] == code
-    error: dict[str, Any] = body["error"]
-    return error
 
 
 # ---- quickchat ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from erp_app.config import Settings
 from erp_app.main import create_app
 from erp_app.platform.errors import RateLimitError
 from erp_app.platform.sessions import COOKIE
+from error_contract import assert_error
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -81,17 +82,6 @@ async def erp(
 
 async def login(http: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
     return await http.post("/api/auth/login", json={"username": username, "password": password})
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False
-    error: dict[str, Any] = body["error"]
-    assert error["code"] == code
-    assert error["statusCode"] == status
-    assert error["requestId"] == response.headers["x-request-id"]
-    return error
 
 
 # ---- login, me, logout ----------------------------------------------------------------------

@@ -11,24 +11,12 @@ import pytest
 from erp_app.config import ConfigError, Settings, load_settings
 from erp_app.main import create_app
 from erp_app.platform.lifecycle import _shutting_down
+from error_contract import assert_error
 from fastapi import FastAPI
 
 import steinresil as sr
 
 pytestmark = pytest.mark.anyio
-
-
-def assert_error_shape(response: httpx.Response, status: int, code: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False
-    error = body["error"]
-    assert error["code"] == code
-    assert error["statusCode"] == status
-    assert set(error) >= {"code", "message", "statusCode", "timestamp", "path", "requestId"}
-    assert error["requestId"] == response.headers["x-request-id"]
-    assert "Traceback" not in response.text
-    return error
 
 
 # ---- health -------------------------------------------------------------------------------
@@ -63,7 +51,7 @@ async def test_ready_turns_503_at_once_on_shutdown(client: httpx.AsyncClient) ->
         response = await client.get("/api/health/ready")
     finally:
         _shutting_down.clear()
-    error = assert_error_shape(response, 503, "SERVICE_UNAVAILABLE")
+    error = assert_error(response, 503, "SERVICE_UNAVAILABLE")
     assert error["message"] == "shutting down"
     assert response.headers["retry-after"] == "5"
 
@@ -94,13 +82,13 @@ async def test_a_probe_storm_costs_one_check_run(
 
 
 async def test_unknown_route_is_404_in_the_shape(client: httpx.AsyncClient) -> None:
-    error = assert_error_shape(await client.get("/api/nope"), 404, "NOT_FOUND")
+    error = assert_error(await client.get("/api/nope"), 404, "NOT_FOUND")
     assert error["path"] == "/api/nope"
 
 
 async def test_wrong_method_is_405_in_the_shape(client: httpx.AsyncClient) -> None:
     response = await client.delete("/api/health/live")
-    assert_error_shape(response, 405, "METHOD_NOT_ALLOWED")
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
     assert response.headers["allow"] == "GET"
 
 
@@ -109,7 +97,7 @@ async def test_405_allows_every_method_of_every_route_on_the_path(
 ) -> None:
     # GET /api/session and DELETE /api/session are two routes on one path.
     response = await client.put("/api/session")
-    assert_error_shape(response, 405, "METHOD_NOT_ALLOWED")
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
     assert response.headers["allow"] == "GET, DELETE"
 
 
@@ -117,19 +105,19 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/ai/complete", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert_error_shape(response, 400, "BAD_REQUEST")
+    assert_error(response, 400, "BAD_REQUEST")
 
 
 async def test_validation_is_422_naming_the_field(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/ai/complete", json={"prompt": "", "max_tokens": 0})
-    error = assert_error_shape(response, 422, "VALIDATION_ERROR")
+    error = assert_error(response, 422, "VALIDATION_ERROR")
     fields = {problem["field"] for problem in error["details"]["errors"]}  # type: ignore[index]
     assert fields == {"prompt", "max_tokens"}
 
 
 async def test_body_over_1_mib_is_413(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/ai/complete", content=b"x" * (1024 * 1024 + 1))
-    assert_error_shape(response, 413, "PAYLOAD_TOO_LARGE")
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
 
 
 async def test_request_id_is_honoured_or_generated(client: httpx.AsyncClient) -> None:
@@ -157,7 +145,7 @@ async def test_unexpected_errors_leak_nothing_outside_development(
             httpx.AsyncClient(transport=transport, base_url="http://t") as http,
         ):
             response = await http.get("/boom")
-        assert_error_shape(response, 500, "INTERNAL_SERVER_ERROR")
+        assert_error(response, 500, "INTERNAL_SERVER_ERROR")
         assert ("secret-password-123" in response.text) is leaks
 
 
@@ -222,7 +210,7 @@ async def test_ai_health_lists_providers_in_order(client: httpx.AsyncClient) -> 
     }
     assert (await client.get("/api/ai/health/best")).json() == {"provider": "fallback"}
     assert (await client.get("/api/ai/health/fallback")).json()["status"] == "healthy"
-    assert_error_shape(await client.get("/api/ai/health/gpt5"), 404, "NOT_FOUND")
+    assert_error(await client.get("/api/ai/health/gpt5"), 404, "NOT_FOUND")
 
 
 # ---- sessions -----------------------------------------------------------------------------

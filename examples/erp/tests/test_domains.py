@@ -29,6 +29,7 @@ from erp_app.main import create_app
 from erp_app.platform.security import ROLE_PERMISSIONS, Principal
 from erp_app.platform.sessions import COOKIE
 from erp_app.seed_company import SEED, seed_company
+from error_contract import assert_error as error
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -108,17 +109,6 @@ def anonymous(clients: dict[str | None, httpx.AsyncClient]) -> httpx.AsyncClient
 def ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json() if response.content else None
-
-
-def error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False
-    found: dict[str, Any] = body["error"]
-    assert found["code"] == code
-    assert found["statusCode"] == status
-    assert set(found) >= {"code", "message", "statusCode", "timestamp", "path", "requestId"}
-    return found
 
 
 def employee_body(**overrides: Any) -> dict[str, Any]:

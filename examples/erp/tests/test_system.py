@@ -11,6 +11,7 @@ from erp_app import __version__
 from erp_app.auth import service
 from erp_app.config import Settings
 from erp_app.main import create_app
+from error_contract import assert_error
 from fastapi import FastAPI
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -51,13 +52,6 @@ async def erp(
 async def as_user(http: httpx.AsyncClient, username: str, password: str) -> None:
     response = await http.post("/api/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False
-    assert body["error"]["code"] == code
 
 
 async def test_system_summary_masks_every_secret(erp: tuple[FastAPI, httpx.AsyncClient]) -> None:
