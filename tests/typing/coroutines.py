@@ -33,3 +33,4 @@ assert_type(asyncio.run(sr.circuit_breaker(failure_threshold=2)(fetch)("a")), in
 assert_type(asyncio.run(sr.retry(fetch)("a")), int)
 assert_type(asyncio.run(sr.retry(max_retries=1)(fetch)("a")), int)
 assert_type(asyncio.run(sr.fallback(fetch)(fetch)("a")), int)
+assert_type(asyncio.run(sr.FallbackChain([fetch])(fetch)("a")), int)
